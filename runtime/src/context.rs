@@ -1,0 +1,102 @@
+//! What a handler knows about the message it handles, and how it emits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use socketioxide::SocketIo;
+use socketioxide::extract::SocketRef;
+use tokio::time::Instant;
+
+use crate::delayed::Delayed;
+
+/// Who receives an emission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum To {
+    /// The socket that sent the message (NestJS's `@ConnectedSocket()` emit).
+    Sender,
+    /// Every socket of the namespace, the sender included (`@WebSocketServer()` emit).
+    All,
+    /// Every socket of the namespace but the sender.
+    Others,
+}
+
+/// The socket a message came from and the moment it arrived.
+#[derive(Debug, Clone)]
+pub struct EventContext {
+    socket: SocketRef,
+    io: SocketIo,
+    received: Instant,
+    delayed: Arc<Delayed>,
+}
+
+impl EventContext {
+    pub(crate) fn new(socket: SocketRef, io: SocketIo, delayed: Arc<Delayed>) -> Self {
+        Self {
+            socket,
+            io,
+            received: Instant::now(),
+            delayed,
+        }
+    }
+
+    /// The socket that sent the message.
+    pub fn socket(&self) -> &SocketRef {
+        &self.socket
+    }
+
+    /// The sender's socket.io id.
+    pub fn id(&self) -> String {
+        self.socket.id.to_string()
+    }
+
+    /// Emits `event` with `data` to `to` now. A failure (the socket is gone,
+    /// its buffer is full) is logged, never raised: the other recipients and
+    /// the handler go on.
+    pub async fn emit<T: Serialize + ?Sized>(&self, to: To, event: &str, data: &T) {
+        emit(&self.socket, &self.io, to, event, data).await;
+    }
+
+    /// Emits `event` with `data` to `to` once `after` has passed since the
+    /// message arrived, unless the sender disconnects first.
+    pub fn emit_after<T>(&self, after: Duration, to: To, event: &'static str, data: T)
+    where
+        T: Serialize + Send + Sync + 'static,
+    {
+        let socket = self.socket.clone();
+        let io = self.io.clone();
+        let scheduled = self.delayed.schedule(self.received + after, async move {
+            emit(&socket, &io, to, event, &data).await;
+        });
+        if !scheduled {
+            tracing::warn!(socket = %self.socket.id, event, "too many delayed emissions pending: dropped one");
+        }
+    }
+}
+
+pub(crate) async fn emit<T: Serialize + ?Sized>(
+    socket: &SocketRef,
+    io: &SocketIo,
+    to: To,
+    event: &str,
+    data: &T,
+) {
+    let result = match to {
+        To::Sender => socket.emit(event, data).map_err(|err| err.to_string()),
+        To::Others => socket
+            .broadcast()
+            .emit(event, data)
+            .await
+            .map_err(|err| err.to_string()),
+        To::All => match io.of(socket.ns()) {
+            Some(everyone) => everyone
+                .emit(event, data)
+                .await
+                .map_err(|err| err.to_string()),
+            None => Err(format!("namespace {} is gone", socket.ns())),
+        },
+    };
+    if let Err(err) = result {
+        tracing::warn!(socket = %socket.id, event, ?to, %err, "emit failed");
+    }
+}

@@ -1,0 +1,211 @@
+//! One axum server on one port: socket.io, the client script and the pages.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::http::header;
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use socketioxide::SocketIo;
+use tower_http::services::ServeDir;
+
+use crate::gateway::Gateway;
+
+/// Where the host serves the official socket.io client script (4.8.4),
+/// shipped inside this crate so that pages load it with no internet access.
+/// Not under `/socket.io/`: socket.io itself answers everything there.
+pub const SOCKET_IO_CLIENT_PATH: &str = "/socket.io.min.js";
+
+const SOCKET_IO_CLIENT: &str = include_str!("../assets/socket.io.min.js");
+
+/// The port served when neither [`Host::port`] nor `PORT` says otherwise.
+pub const DEFAULT_PORT: u16 = 3000;
+
+/// Largest message a client may send, over polling and WebSocket alike.
+const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Serves gateways and a folder of pages on one port.
+#[derive(Debug)]
+pub struct Host {
+    addr: SocketAddr,
+    pages: Option<PathBuf>,
+    gateways: Vec<Gateway>,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Host {
+    /// A host for every interface on port 3000.
+    pub fn new() -> Self {
+        Self {
+            addr: (Ipv4Addr::UNSPECIFIED, DEFAULT_PORT).into(),
+            pages: None,
+            gateways: Vec::new(),
+        }
+    }
+
+    /// A host on the port named by the `PORT` environment variable, else 3000.
+    /// A `PORT` that is not a port number is an error, not a silent default.
+    pub fn from_env() -> std::io::Result<Self> {
+        let host = Self::new();
+        match std::env::var("PORT") {
+            Ok(port) => match port.trim().parse::<u16>() {
+                Ok(port) => Ok(host.port(port)),
+                Err(_) => Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("PORT={port:?} is not a port number (0-65535)"),
+                )),
+            },
+            Err(_) => Ok(host),
+        }
+    }
+
+    /// Serves on `port` (0: any free port; [`Bound::local_addr`] tells which).
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr.set_port(port);
+        self
+    }
+
+    /// Serves on `addr`.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Serves the files of `dir` at `/` (`index.html` for a folder).
+    pub fn pages(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.pages = Some(dir.into());
+        self
+    }
+
+    /// Adds a gateway.
+    pub fn gateway(mut self, gateway: Gateway) -> Self {
+        self.gateways.push(gateway);
+        self
+    }
+
+    /// Binds the port, ready to serve.
+    pub async fn bind(self) -> std::io::Result<Bound> {
+        let (layer, io) = SocketIo::builder()
+            .max_payload(MAX_MESSAGE_BYTES as u64)
+            .ws_max_message_size(MAX_MESSAGE_BYTES)
+            .build_layer();
+        for gateway in self.gateways {
+            tracing::info!(
+                gateway = gateway.name(),
+                ns = gateway.namespace(),
+                "gateway ready"
+            );
+            gateway.attach(&io);
+        }
+        let mut router = Router::new().route(
+            SOCKET_IO_CLIENT_PATH,
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    SOCKET_IO_CLIENT,
+                )
+            }),
+        );
+        if let Some(pages) = self.pages {
+            router = router.fallback_service(ServeDir::new(pages));
+        }
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let local_addr = listener.local_addr()?;
+        Ok(Bound {
+            listener,
+            local_addr,
+            router: router.layer(layer),
+            io,
+        })
+    }
+
+    /// Binds and serves until Ctrl-C or SIGTERM, logging to stderr
+    /// (`RUST_LOG` filters; `info` by default).
+    pub async fn serve(self) -> std::io::Result<()> {
+        init_tracing();
+        let bound = self.bind().await?;
+        tracing::info!("serving on http://localhost:{}", bound.local_addr().port());
+        bound.serve_until(shutdown_signal()).await
+    }
+}
+
+/// A host whose port is bound.
+#[derive(Debug)]
+pub struct Bound {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+    io: SocketIo,
+}
+
+impl Bound {
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` completes, then disconnects every client
+    /// (their pending delayed emissions are cancelled) and returns.
+    pub async fn serve_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        // Small acks must not wait for Nagle's algorithm; Node sets the same.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(%err, "could not set TCP_NODELAY");
+            }
+        });
+        let io = self.io;
+        axum::serve(listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down: disconnecting clients");
+                io.close().await;
+            })
+            .await
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Already set by the application: keep its choice.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
