@@ -1,1 +1,18 @@
+//! gatesmith: declare socket.io gateways in YAML, render the Rust gateway
+//! and its `index.html` client, and regenerate without losing a line.
+//!
+//! One pipeline, one module per stage: [`spec`] parses, [`model`] checks,
+//! [`render`] renders, [`write`] plans and writes. Each command is a thin
+//! use of it.
 
+pub mod diagnostic;
+pub mod ident;
+pub mod model;
+pub mod render;
+pub mod rust;
+pub mod spec;
+pub mod write;
+
+mod generate;
+
+pub use generate::{GenerateError, generate, load, render_specs};

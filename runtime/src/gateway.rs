@@ -7,7 +7,9 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use socketioxide::ParserError;
 use socketioxide::SocketIo;
-use socketioxide::extract::{AckSender, SocketRef, TryData};
+use std::pin::Pin;
+
+use socketioxide::extract::{AckSender, Extension, SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
@@ -16,9 +18,11 @@ use crate::context::EventContext;
 use crate::delayed::Delayed;
 
 type Register<S> = fn(&Events<'_, S>);
+type Hook<S> =
+    Arc<dyn Fn(Arc<S>, EventContext) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// One gateway: its name (for logs), its namespace, and how to wire a
-/// connected socket's events to its service.
+/// connected socket's events to its service. Built with [`Gateway::builder`].
 pub struct Gateway {
     name: Cow<'static, str>,
     namespace: Cow<'static, str>,
@@ -35,58 +39,31 @@ impl std::fmt::Debug for Gateway {
 }
 
 impl Gateway {
-    /// A gateway on `namespace` whose events `register` wires to `service`,
-    /// once per connected socket.
-    pub fn new<S>(
+    /// A gateway on `namespace` whose events `register` wires to `service`.
+    pub fn new<S: Send + Sync + 'static>(
         name: impl Into<Cow<'static, str>>,
         namespace: impl Into<Cow<'static, str>>,
         service: S,
         register: Register<S>,
-    ) -> Self
-    where
-        S: Send + Sync + 'static,
-    {
-        let name = name.into();
-        let namespace = namespace.into();
-        let service = Arc::new(service);
-        let gateway = name.clone();
-        let attach = {
-            let namespace = namespace.clone();
-            move |io: &SocketIo| {
-                let on_connect = {
-                    let gateway = gateway.clone();
-                    move |socket: SocketRef| async move {
-                        tracing::info!(gateway = %gateway, socket = %socket.id, ns = socket.ns(), "client connected");
-                    }
-                };
-                // Handlers are registered in a connect middleware: it runs
-                // before the CONNECT reply goes out, so an event the client
-                // emits in its `connect` callback always finds its handler.
-                let register_events = move |socket: SocketRef, io: SocketIo| {
-                    let service = Arc::clone(&service);
-                    let gateway = gateway.clone();
-                    async move {
-                        let delayed = Delayed::new();
-                        register(&Events {
-                            socket: &socket,
-                            io: &io,
-                            service: &service,
-                            delayed: &delayed,
-                        });
-                        socket.on_disconnect(move |socket: SocketRef, reason: DisconnectReason| async move {
-                            delayed.cancel_all();
-                            tracing::info!(gateway = %gateway, socket = %socket.id, %reason, "client disconnected");
-                        });
-                        Ok::<(), Infallible>(())
-                    }
-                };
-                io.ns(namespace, on_connect.with(register_events));
-            }
-        };
-        Self {
-            name,
-            namespace,
-            attach: Box::new(attach),
+    ) -> Self {
+        Self::builder(name, namespace, service)
+            .events(register)
+            .build()
+    }
+
+    /// Starts a gateway on `namespace` served by `service`.
+    pub fn builder<S: Send + Sync + 'static>(
+        name: impl Into<Cow<'static, str>>,
+        namespace: impl Into<Cow<'static, str>>,
+        service: S,
+    ) -> GatewayBuilder<S> {
+        GatewayBuilder {
+            name: name.into(),
+            namespace: namespace.into(),
+            service: Arc::new(service),
+            register: |_| {},
+            on_connect: None,
+            on_disconnect: None,
         }
     }
 
@@ -102,6 +79,105 @@ impl Gateway {
 
     pub(crate) fn attach(self, io: &SocketIo) {
         (self.attach)(io);
+    }
+}
+
+/// A gateway under construction.
+pub struct GatewayBuilder<S> {
+    name: Cow<'static, str>,
+    namespace: Cow<'static, str>,
+    service: Arc<S>,
+    register: Register<S>,
+    on_connect: Option<Hook<S>>,
+    on_disconnect: Option<Hook<S>>,
+}
+
+impl<S: Send + Sync + 'static> GatewayBuilder<S> {
+    /// Wires each connected socket's events to the service with `register`.
+    pub fn events(mut self, register: Register<S>) -> Self {
+        self.register = register;
+        self
+    }
+
+    /// Runs `hook` when a client has connected (NestJS's `handleConnection`).
+    pub fn on_connect<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Arc<S>, EventContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_connect = Some(Arc::new(move |service, cx| Box::pin(hook(service, cx))));
+        self
+    }
+
+    /// Runs `hook` when a client has disconnected (NestJS's `handleDisconnect`).
+    pub fn on_disconnect<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Arc<S>, EventContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_disconnect = Some(Arc::new(move |service, cx| Box::pin(hook(service, cx))));
+        self
+    }
+
+    /// The finished gateway, for [`crate::Host::gateway`].
+    pub fn build(self) -> Gateway {
+        let Self {
+            name,
+            namespace,
+            service,
+            register,
+            on_connect,
+            on_disconnect,
+        } = self;
+        let gateway = name.clone();
+        let ns = namespace.clone();
+        let attach = move |io: &SocketIo| {
+            let connected = {
+                let gateway = gateway.clone();
+                let service = Arc::clone(&service);
+                move |socket: SocketRef,
+                      io: SocketIo,
+                      Extension(delayed): Extension<Arc<Delayed>>| async move {
+                    tracing::info!(gateway = %gateway, socket = %socket.id, ns = socket.ns(), "client connected");
+                    if let Some(hook) = on_connect {
+                        hook(service, EventContext::new(socket, io, delayed)).await;
+                    }
+                }
+            };
+            // Handlers are registered in a connect middleware: it runs before
+            // the CONNECT reply goes out, so an event the client emits in its
+            // `connect` callback always finds its handler.
+            let register_events = move |socket: SocketRef, io: SocketIo| async move {
+                let delayed = Delayed::new();
+                socket.extensions.insert(Arc::clone(&delayed));
+                register(&Events {
+                    socket: &socket,
+                    io: &io,
+                    service: &service,
+                    delayed: &delayed,
+                });
+                socket.on_disconnect(move |socket: SocketRef, io: SocketIo, reason: DisconnectReason| async move {
+                    delayed.cancel_all();
+                    tracing::info!(gateway = %gateway, socket = %socket.id, %reason, "client disconnected");
+                    if let Some(hook) = on_disconnect {
+                        hook(service, EventContext::new(socket, io, delayed)).await;
+                    }
+                });
+                Ok::<(), Infallible>(())
+            };
+            io.ns(ns, connected.with(register_events));
+        };
+        Gateway {
+            name,
+            namespace,
+            attach: Box::new(attach),
+        }
+    }
+}
+
+impl<S: Send + Sync + 'static> From<GatewayBuilder<S>> for Gateway {
+    fn from(builder: GatewayBuilder<S>) -> Self {
+        builder.build()
     }
 }
 

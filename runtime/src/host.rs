@@ -84,8 +84,8 @@ impl Host {
     }
 
     /// Adds a gateway.
-    pub fn gateway(mut self, gateway: Gateway) -> Self {
-        self.gateways.push(gateway);
+    pub fn gateway(mut self, gateway: impl Into<Gateway>) -> Self {
+        self.gateways.push(gateway.into());
         self
     }
 

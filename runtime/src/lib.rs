@@ -31,7 +31,7 @@ mod text;
 
 pub use ack::{IntoAck, PayloadError};
 pub use context::{EventContext, To};
-pub use gateway::{Events, Gateway};
+pub use gateway::{Events, Gateway, GatewayBuilder};
 pub use host::{Bound, Host, SOCKET_IO_CLIENT_PATH};
 pub use text::{Interpolate, Shown};
 

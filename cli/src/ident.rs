@@ -1,0 +1,86 @@
+//! Names from a spec (event names such as `findAllAaa`, `user:join`, `type`)
+//! turned into Rust identifiers. Every conversion goes through here.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Words Rust reserves, in any edition; an identifier equal to one gets a
+/// trailing underscore (`type` → `type_`), as prost does: raw identifiers
+/// cannot spell `self`, `super`, `crate` or `Self`.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "union",
+];
+
+/// `findAllAaa` → `find_all_aaa`, for functions, modules and fields.
+pub fn snake(name: &str) -> String {
+    finish(ascii_words(name).to_snake_case(), "x")
+}
+
+/// `CreateAaaDto`, `create-aaa dto` → `CreateAaaDto`, for types.
+pub fn upper_camel(name: &str) -> String {
+    finish(ascii_words(name).to_upper_camel_case(), "X")
+}
+
+/// Anything that cannot be part of an identifier separates words.
+fn ascii_words(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+fn finish(mut ident: String, filler: &str) -> String {
+    if ident.is_empty() {
+        ident.push_str(filler);
+    }
+    if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert(0, '_');
+        ident.insert_str(0, filler);
+    }
+    if KEYWORDS.contains(&ident.as_str()) {
+        ident.push('_');
+    }
+    ident
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_identifiers() {
+        for (name, ident) in [
+            ("findAllAaa", "find_all_aaa"),
+            ("createAaa", "create_aaa"),
+            ("user:join", "user_join"),
+            ("find-all", "find_all"),
+            ("HTTPRequest", "http_request"),
+            ("type", "type_"),
+            ("self", "self_"),
+            ("match", "match_"),
+            ("Self", "self_"),
+            ("2fa", "x_2fa"),
+            ("", "x"),
+            ("événement", "v_nement"),
+            ("__Field", "field"),
+        ] {
+            assert_eq!(snake(name), ident, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn upper_camel_identifiers() {
+        for (name, ident) in [
+            ("aaa", "Aaa"),
+            ("CreateAaaDto", "CreateAaaDto"),
+            ("user-profile", "UserProfile"),
+            ("user_profile", "UserProfile"),
+            ("Self", "Self_"),
+            ("1st", "X_1st"),
+        ] {
+            assert_eq!(upper_camel(name), ident, "{name:?}");
+        }
+    }
+}

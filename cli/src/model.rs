@@ -1,0 +1,700 @@
+//! Stage 2, check: a parsed [`Spec`] validated and resolved into what the
+//! templates need. Every error found is returned, each with its location;
+//! nothing downstream validates again.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::diagnostic::SpecError;
+use crate::ident;
+use crate::spec::{self, Kind, Schema, SchemaObject, Spec, Target};
+
+/// One gateway, ready to render.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    /// The spec's path as shown in headers, with `/` separators.
+    pub spec_path: String,
+    pub name: String,
+    pub namespace: String,
+    pub description: Option<String>,
+    /// The Rust module: `aaa`.
+    pub module: String,
+    /// The service trait: `AaaService`.
+    pub service: String,
+    pub types: Vec<TypeDef>,
+    pub events: Vec<Event>,
+    pub on_connect: Vec<Emission>,
+    pub on_disconnect: Vec<Emission>,
+    /// Every event the server may send to a client, `exception` included.
+    pub server_events: Vec<String>,
+}
+
+/// A Rust type for a payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Type {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// Any JSON: an object declared without properties.
+    Json,
+    List(Box<Type>),
+    Named(String),
+}
+
+impl Type {
+    /// Whether `{}` in `format!` shows it as a JavaScript template would.
+    pub fn is_plain_scalar(&self) -> bool {
+        matches!(
+            self,
+            Type::String | Type::Integer | Type::Number | Type::Boolean
+        )
+    }
+}
+
+/// A named type: a struct, or an alias of another type.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub name: String,
+    pub description: Option<String>,
+    /// Present for a struct.
+    pub fields: Option<Vec<Field>>,
+    /// Present for an alias.
+    pub alias_of: Option<Type>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The JSON name.
+    pub name: String,
+    /// The Rust field.
+    pub ident: String,
+    pub ty: Type,
+    pub required: bool,
+    pub description: Option<String>,
+}
+
+/// An event clients emit.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub name: String,
+    /// The service method.
+    pub method: String,
+    pub description: Option<String>,
+    pub payload: Option<Type>,
+    /// What the page sends: the spec's `example`, or a value of the type.
+    pub example: Option<Value>,
+    pub ack: Option<Data>,
+    pub replies: Vec<Emission>,
+    pub emits: Vec<Emission>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Emission {
+    pub to: Target,
+    pub event: String,
+    pub data: Data,
+    pub after_ms: u64,
+}
+
+/// A value to send, with the payload interpolated where the spec says so.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    /// JSON with nothing to interpolate.
+    Literal(Value),
+    /// A string with `{{ ... }}` inside.
+    Text(Vec<Part>),
+    /// A string that is a single `{{ ... }}`: the value keeps its type.
+    Var(Var),
+    Array(Vec<Data>),
+    Object(Vec<(String, Data)>),
+}
+
+impl Data {
+    pub fn uses_payload(&self) -> bool {
+        match self {
+            Data::Literal(_) => false,
+            Data::Text(parts) => parts
+                .iter()
+                .any(|part| matches!(part, Part::Var(v) if v.root == Root::Payload)),
+            Data::Var(var) => var.root == Root::Payload,
+            Data::Array(items) => items.iter().any(Data::uses_payload),
+            Data::Object(fields) => fields.iter().any(|(_, data)| data.uses_payload()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    Var(Var),
+}
+
+/// `payload`, `payload.id` or `socket.id`, resolved to Rust.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Var {
+    pub root: Root,
+    /// Rust field names below the root.
+    pub fields: Vec<String>,
+    pub ty: Type,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    Payload,
+    SocketId,
+}
+
+/// Checks one parsed spec. `source` is its text, for locating errors.
+pub fn check(
+    spec: &Spec,
+    path: &Path,
+    spec_path: &str,
+    source: &str,
+) -> Result<Gateway, Vec<SpecError>> {
+    let mut checker = Checker {
+        spec,
+        path,
+        source,
+        errors: Vec::new(),
+        types: Vec::new(),
+    };
+    let gateway = checker.gateway(spec_path);
+    if checker.errors.is_empty() {
+        Ok(gateway)
+    } else {
+        Err(checker.errors)
+    }
+}
+
+struct Checker<'a> {
+    spec: &'a Spec,
+    path: &'a Path,
+    source: &'a str,
+    errors: Vec<SpecError>,
+    types: Vec<TypeDef>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, at: &[&str], message: impl Into<String>) {
+        self.errors
+            .push(SpecError::at(self.path, self.source, at, message));
+    }
+
+    fn gateway(&mut self, spec_path: &str) -> Gateway {
+        let spec = self.spec;
+        if ident::snake(&spec.gateway) != spec.gateway.to_lowercase().replace(['-', ' '], "_")
+            && spec
+                .gateway
+                .chars()
+                .any(|c| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+        {
+            self.error(
+                &["gateway"],
+                format!(
+                    "gateway name {:?} must be letters, digits, `-` or `_`",
+                    spec.gateway
+                ),
+            );
+        }
+        if !spec.namespace.starts_with('/') {
+            self.error(
+                &["namespace"],
+                format!(
+                    "namespace {:?} must start with `/`, as `/` or `/chat`",
+                    spec.namespace
+                ),
+            );
+        }
+        self.schemas();
+        let mut methods: BTreeMap<String, String> = BTreeMap::new();
+        for reserved in ["handle_connection", "handle_disconnect"] {
+            methods.insert(
+                reserved.to_owned(),
+                format!("the lifecycle hook `{reserved}`"),
+            );
+        }
+        let mut events = Vec::new();
+        for (name, event) in &spec.events {
+            let method = ident::snake(name);
+            if let Some(other) = methods.insert(method.clone(), format!("event {name:?}")) {
+                self.error(
+                    &["events", name],
+                    format!("event {name:?} becomes the Rust method `{method}`, as {other} does: rename one of them"),
+                );
+            }
+            events.push(self.event(name, method, event));
+        }
+        let on_connect = self.emissions(&spec.on_connect, &["on_connect"], None);
+        let on_disconnect = self.emissions(&spec.on_disconnect, &["on_disconnect"], None);
+        for emission in &on_disconnect {
+            if emission.to == Target::Sender {
+                self.error(&["on_disconnect"], "on_disconnect cannot emit `to: sender`: the sender is gone; use `all` or `others`");
+            }
+        }
+        let mut server_events: Vec<String> = Vec::new();
+        let all_emissions = events
+            .iter()
+            .flat_map(|e| e.replies.iter().chain(&e.emits))
+            .chain(&on_connect)
+            .chain(&on_disconnect);
+        for emission in all_emissions {
+            if !server_events.contains(&emission.event) {
+                server_events.push(emission.event.clone());
+            }
+        }
+        server_events.push("exception".to_owned());
+        let gateway_ident = ident::snake(&spec.gateway);
+        Gateway {
+            spec_path: spec_path.to_owned(),
+            name: spec.gateway.clone(),
+            namespace: spec.namespace.clone(),
+            description: spec.description.clone(),
+            service: format!("{}Service", ident::upper_camel(&spec.gateway)),
+            module: gateway_ident,
+            types: std::mem::take(&mut self.types),
+            events,
+            on_connect,
+            on_disconnect,
+            server_events,
+        }
+    }
+
+    fn schemas(&mut self) {
+        let spec = self.spec;
+        let mut idents: BTreeMap<String, &str> = BTreeMap::new();
+        for (name, schema) in &spec.schemas {
+            let type_name = ident::upper_camel(name);
+            if let Some(other) = idents.insert(type_name.clone(), name) {
+                self.error(&["schemas", name], format!("schemas {other:?} and {name:?} both become the Rust type `{type_name}`: rename one"));
+                continue;
+            }
+            if Kind::from_name(name).is_some() {
+                self.error(
+                    &["schemas", name],
+                    format!("schema name {name:?} is a JSON Schema type: choose another name"),
+                );
+                continue;
+            }
+            let at = ["schemas", name.as_str()];
+            let def = match schema {
+                Schema::Inline(object)
+                    if object.kind == Some(Kind::Object)
+                        || (object.kind.is_none() && !object.properties.is_empty()) =>
+                {
+                    let fields = self.fields(object, &at, &type_name);
+                    TypeDef {
+                        name: type_name,
+                        description: object.description.clone(),
+                        fields: Some(fields),
+                        alias_of: None,
+                    }
+                }
+                other => {
+                    let ty = self.ty(other, &at, &type_name);
+                    let description = match other {
+                        Schema::Inline(object) => object.description.clone(),
+                        Schema::Name(_) => None,
+                    };
+                    TypeDef {
+                        name: type_name,
+                        description,
+                        fields: None,
+                        alias_of: Some(ty),
+                    }
+                }
+            };
+            self.types.push(def);
+        }
+        self.check_cycles();
+    }
+
+    /// A struct may not contain itself except through a list.
+    fn check_cycles(&mut self) {
+        let by_name: BTreeMap<String, Vec<String>> = self
+            .types
+            .iter()
+            .map(|def| {
+                let direct = def
+                    .fields
+                    .iter()
+                    .flatten()
+                    .map(|f| &f.ty)
+                    .chain(def.alias_of.iter())
+                    .filter_map(|ty| match ty {
+                        Type::Named(name) => Some(name.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                (def.name.clone(), direct)
+            })
+            .collect();
+        for (start, schema_name) in self
+            .types
+            .iter()
+            .map(|d| d.name.clone())
+            .zip(self.spec.schemas.keys())
+            .collect::<Vec<_>>()
+        {
+            let mut stack = vec![(start.clone(), vec![start.clone()])];
+            while let Some((name, trail)) = stack.pop() {
+                for next in by_name.get(&name).into_iter().flatten() {
+                    if *next == start {
+                        let cycle = [trail.clone(), vec![start.clone()]].concat().join(" → ");
+                        self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}): break the cycle with an array or an optional reference"));
+                        stack.clear();
+                        break;
+                    }
+                    if !trail.contains(next) {
+                        stack.push((next.clone(), [trail.clone(), vec![next.clone()]].concat()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn fields(&mut self, object: &SchemaObject, at: &[&str], type_name: &str) -> Vec<Field> {
+        for name in &object.required {
+            if !object.properties.contains_key(name) {
+                let mut at = at.to_vec();
+                at.push("required");
+                self.error(
+                    &at,
+                    format!("required property {name:?} is not among the properties"),
+                );
+            }
+        }
+        let mut idents: BTreeMap<String, &str> = BTreeMap::new();
+        let mut fields = Vec::new();
+        for (name, schema) in &object.properties {
+            let mut field_at = at.to_vec();
+            field_at.extend(["properties", name.as_str()]);
+            let field_ident = ident::snake(name);
+            if let Some(other) = idents.insert(field_ident.clone(), name) {
+                self.error(&field_at, format!("properties {other:?} and {name:?} both become the Rust field `{field_ident}`: rename one"));
+            }
+            let ty = self.ty(
+                schema,
+                &field_at,
+                &format!("{type_name}{}", ident::upper_camel(name)),
+            );
+            let description = match schema {
+                Schema::Inline(object) => object.description.clone(),
+                Schema::Name(_) => None,
+            };
+            fields.push(Field {
+                name: name.clone(),
+                ident: field_ident,
+                ty,
+                required: object.required.contains(name),
+                description,
+            });
+        }
+        fields
+    }
+
+    /// The Rust type of a schema; an inline object becomes a struct named
+    /// `type_name`.
+    fn ty(&mut self, schema: &Schema, at: &[&str], type_name: &str) -> Type {
+        match schema {
+            Schema::Name(name) => self.named(name, at),
+            Schema::Inline(object) => {
+                if let Some(reference) = &object.reference {
+                    return self.named(reference, at);
+                }
+                match object.kind {
+                    Some(Kind::String) => Type::String,
+                    Some(Kind::Integer) => Type::Integer,
+                    Some(Kind::Number) => Type::Number,
+                    Some(Kind::Boolean) => Type::Boolean,
+                    Some(Kind::Array) => match &object.items {
+                        Some(items) => {
+                            let mut at = at.to_vec();
+                            at.push("items");
+                            Type::List(Box::new(self.ty(items, &at, &format!("{type_name}Item"))))
+                        }
+                        None => {
+                            self.error(at, "an array needs `items`: the type of its elements");
+                            Type::Json
+                        }
+                    },
+                    Some(Kind::Object) | None if object.properties.is_empty() => Type::Json,
+                    Some(Kind::Object) | None => {
+                        let fields = self.fields(object, at, type_name);
+                        self.types.push(TypeDef {
+                            name: type_name.to_owned(),
+                            description: object.description.clone(),
+                            fields: Some(fields),
+                            alias_of: None,
+                        });
+                        Type::Named(type_name.to_owned())
+                    }
+                }
+            }
+        }
+    }
+
+    fn named(&mut self, name: &str, at: &[&str]) -> Type {
+        let name = name.strip_prefix("#/schemas/").unwrap_or(name);
+        match Kind::from_name(name) {
+            Some(Kind::String) => Type::String,
+            Some(Kind::Integer) => Type::Integer,
+            Some(Kind::Number) => Type::Number,
+            Some(Kind::Boolean) => Type::Boolean,
+            Some(Kind::Object) => Type::Json,
+            Some(Kind::Array) => {
+                self.error(
+                    at,
+                    "`array` needs its items: write { type: array, items: <type> }",
+                );
+                Type::Json
+            }
+            None if self.spec.schemas.contains_key(name) => Type::Named(ident::upper_camel(name)),
+            None => {
+                let known: Vec<&str> = self.spec.schemas.keys().map(String::as_str).collect();
+                let hint = if known.is_empty() {
+                    "declare it under `schemas:`".to_owned()
+                } else {
+                    format!(
+                        "known schemas: {}; or one of string, integer, number, boolean, object",
+                        known.join(", ")
+                    )
+                };
+                self.error(at, format!("unknown schema {name:?}: {hint}"));
+                Type::Json
+            }
+        }
+    }
+
+    fn event(&mut self, name: &str, method: String, event: &spec::Event) -> Event {
+        let at = ["events", name];
+        let payload = event.payload.as_ref().map(|schema| {
+            let mut payload_at = at.to_vec();
+            payload_at.push("payload");
+            self.ty(
+                schema,
+                &payload_at,
+                &format!("{}Payload", ident::upper_camel(name)),
+            )
+        });
+        let example = match (&payload, &event.example) {
+            (_, Some(example)) => Some(example.clone()),
+            (Some(ty), None) => Some(self.example_of(ty)),
+            (None, None) => None,
+        };
+        let ack = event.ack.as_ref().map(|value| {
+            let mut ack_at = at.to_vec();
+            ack_at.push("ack");
+            self.data(value, &ack_at, payload.as_ref())
+        });
+        let replies: Vec<spec::Emission> = event
+            .reply
+            .iter()
+            .map(|reply| spec::Emission {
+                to: Target::Sender,
+                event: reply.event.clone(),
+                data: reply.data.clone(),
+                after: reply.after,
+            })
+            .collect();
+        let replies = self.emissions(&replies, &["events", name, "reply"], payload.as_ref());
+        let emits = self.emissions(&event.emit, &["events", name, "emit"], payload.as_ref());
+        Event {
+            name: name.to_owned(),
+            method,
+            description: event.description.clone(),
+            payload,
+            example,
+            ack,
+            replies,
+            emits,
+        }
+    }
+
+    fn emissions(
+        &mut self,
+        emissions: &[spec::Emission],
+        at: &[&str],
+        payload: Option<&Type>,
+    ) -> Vec<Emission> {
+        emissions
+            .iter()
+            .map(|emission| {
+                let mut data_at = at.to_vec();
+                data_at.push("data");
+                let data = match &emission.data {
+                    Some(value) => self.data(value, &data_at, payload),
+                    None => Data::Literal(Value::Null),
+                };
+                Emission {
+                    to: emission.to,
+                    event: emission.event.clone(),
+                    data,
+                    after_ms: emission.after.map_or(0, |d| d.0),
+                }
+            })
+            .collect()
+    }
+
+    fn data(&mut self, value: &Value, at: &[&str], payload: Option<&Type>) -> Data {
+        match value {
+            Value::String(text) if text.contains("{{") => match parse_template(text) {
+                Ok(parts) => {
+                    let mut resolved = Vec::new();
+                    for part in parts {
+                        match part {
+                            Piece::Text(text) => resolved.push(Part::Text(text)),
+                            Piece::Expr(expr) => match self.var(&expr, payload) {
+                                Ok(var) => resolved.push(Part::Var(var)),
+                                Err(message) => {
+                                    self.error(at, message);
+                                    return Data::Literal(value.clone());
+                                }
+                            },
+                        }
+                    }
+                    match resolved.as_slice() {
+                        [Part::Var(var)] => Data::Var(var.clone()),
+                        _ => Data::Text(resolved),
+                    }
+                }
+                Err(message) => {
+                    self.error(at, message);
+                    Data::Literal(value.clone())
+                }
+            },
+            Value::Array(items) if items.iter().any(has_template) => Data::Array(
+                items
+                    .iter()
+                    .map(|item| self.data(item, at, payload))
+                    .collect(),
+            ),
+            Value::Object(fields) if fields.values().any(has_template) => Data::Object(
+                fields
+                    .iter()
+                    .map(|(key, item)| (key.clone(), self.data(item, at, payload)))
+                    .collect(),
+            ),
+            other => Data::Literal(other.clone()),
+        }
+    }
+
+    fn var(&self, expr: &str, payload: Option<&Type>) -> Result<Var, String> {
+        let mut path = expr.split('.').map(str::trim);
+        match path.next() {
+            Some("socket") => match path.collect::<Vec<_>>().as_slice() {
+                ["id"] => Ok(Var {
+                    root: Root::SocketId,
+                    fields: Vec::new(),
+                    ty: Type::String,
+                }),
+                _ => Err(format!(
+                    "unknown value `{{{{ {expr} }}}}`: of the socket only `socket.id` is available"
+                )),
+            },
+            Some("payload") => {
+                let Some(mut ty) = payload.cloned() else {
+                    return Err(format!(
+                        "`{{{{ {expr} }}}}` refers to the payload, but this event declares none: add `payload:`"
+                    ));
+                };
+                let mut fields = Vec::new();
+                for name in path {
+                    let Type::Named(type_name) = &ty else {
+                        return Err(format!(
+                            "`{{{{ {expr} }}}}`: the payload has no field {name:?} (it is not an object)"
+                        ));
+                    };
+                    let def = self.types.iter().find(|def| &def.name == type_name);
+                    let field = def
+                        .and_then(|def| def.fields.as_ref())
+                        .and_then(|fields| fields.iter().find(|f| f.name == name));
+                    let Some(field) = field else {
+                        return Err(format!(
+                            "`{{{{ {expr} }}}}`: `{type_name}` has no field {name:?}"
+                        ));
+                    };
+                    if !field.required {
+                        return Err(format!(
+                            "`{{{{ {expr} }}}}`: field {name:?} is optional; only required fields can be interpolated"
+                        ));
+                    }
+                    fields.push(field.ident.clone());
+                    ty = field.ty.clone();
+                }
+                Ok(Var {
+                    root: Root::Payload,
+                    fields,
+                    ty,
+                })
+            }
+            _ => Err(format!(
+                "unknown value `{{{{ {expr} }}}}`: use `{{{{ payload }}}}`, `{{{{ payload.<field> }}}}` or `{{{{ socket.id }}}}`"
+            )),
+        }
+    }
+
+    /// A valid value of `ty`, for the page to send when the spec gives none.
+    fn example_of(&self, ty: &Type) -> Value {
+        match ty {
+            Type::String => Value::from("text"),
+            Type::Integer => Value::from(1),
+            Type::Number => Value::from(1.5),
+            Type::Boolean => Value::from(true),
+            Type::Json => Value::Object(Default::default()),
+            Type::List(item) => Value::Array(vec![self.example_of(item)]),
+            Type::Named(name) => {
+                let Some(def) = self.types.iter().find(|def| &def.name == name) else {
+                    return Value::Null;
+                };
+                if let Some(alias) = &def.alias_of {
+                    return self.example_of(alias);
+                }
+                let object = def
+                    .fields
+                    .iter()
+                    .flatten()
+                    .filter(|field| field.required)
+                    .map(|field| (field.name.clone(), self.example_of(&field.ty)))
+                    .collect();
+                Value::Object(object)
+            }
+        }
+    }
+}
+
+fn has_template(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains("{{"),
+        Value::Array(items) => items.iter().any(has_template),
+        Value::Object(fields) => fields.values().any(has_template),
+        _ => false,
+    }
+}
+
+enum Piece {
+    Text(String),
+    Expr(String),
+}
+
+fn parse_template(text: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        if open > 0 {
+            pieces.push(Piece::Text(rest[..open].to_owned()));
+        }
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            return Err(format!("`{{{{` without `}}}}` in {text:?}"));
+        };
+        pieces.push(Piece::Expr(after[..close].trim().to_owned()));
+        rest = &after[close + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_owned()));
+    }
+    Ok(pieces)
+}
