@@ -70,7 +70,12 @@ pub fn render(gateways: &[Gateway]) -> Result<Vec<File>, RenderError> {
     }
     let specs: Vec<&str> = gateways.iter().map(|g| g.spec_path.as_str()).collect();
     let lib = env.get_template("lib.rs.jinja")?.render(context! {
-        gateways => gateways.iter().map(|g| context! { module => g.module }).collect::<Vec<_>>(),
+        modules => {
+            // Sorted, as `cargo fmt` would sort them.
+            let mut modules: Vec<&str> = gateways.iter().map(|g| g.module.as_str()).collect();
+            modules.sort_unstable();
+            modules
+        },
     })?;
     files.push(File {
         path: PathBuf::from("src/lib.rs"),
@@ -115,9 +120,7 @@ fn rust_file(source: &str, template: &str, specs: &[&str]) -> Result<String, Ren
         ))
     })?;
     Ok(format!(
-        "// {} from {}.\n// Do not edit: edit the spec and run `gatesmith generate`.\n\n\
-         // Formatted by gatesmith; `cargo fmt` leaves it as rendered, so that\n\
-         // `gatesmith generate` finds it unchanged.\n#![rustfmt::skip]\n\n{}",
+        "// {} from {}.\n// Do not edit: edit the spec and run `gatesmith generate`.\n\n{}",
         GENERATED_MARK,
         specs.join(", "),
         prettyplease::unparse(&file)

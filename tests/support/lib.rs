@@ -1,1 +1,82 @@
-//! Support shared by the integration tests.
+//! Support shared by the integration tests: serving the generated lesson
+//! gateway on a free port, and running the Node test files against it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use gatesmith_generated::aaa;
+use gatesmith_runtime::Host;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Serves the lesson's gateway and page, as `generated/src/main.rs` does,
+/// on a free port of 127.0.0.1, until the test's runtime ends.
+pub async fn serve_lesson() -> SocketAddr {
+    let bound = Host::new()
+        .addr(([127, 0, 0, 1], 0).into())
+        .pages(gatesmith_generated::PAGES_DIR)
+        .gateway(aaa::gateway(aaa::SpecAaaService))
+        .bind()
+        .await
+        .expect("bind a free port on 127.0.0.1");
+    let addr = bound.local_addr();
+    tokio::spawn(bound.serve_until(std::future::pending()));
+    addr
+}
+
+static NPM: Mutex<()> = Mutex::new(());
+
+/// Installs `tests/node`'s locked packages when they are missing.
+pub fn npm_install() {
+    let _one_at_a_time = NPM.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = root().join("tests/node");
+    if dir.join("node_modules/.package-lock.json").exists() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .status()
+        .expect("run npm (Node 20 and npm must be installed)");
+    assert!(status.success(), "npm ci failed in {}", dir.display());
+}
+
+/// Runs `node --test FILE` from `tests/node` against `url`, and fails the
+/// test with Node's report when any of its tests fail.
+pub fn node_test(file: &str, url: &str) {
+    npm_install();
+    let dir = root().join("tests/node");
+    let output = Command::new("node")
+        .args(["--test", "--test-reporter=spec", file])
+        .env("GATESMITH_URL", url)
+        .current_dir(&dir)
+        .output()
+        .expect("run node (Node 20 must be installed)");
+    let report = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{report}");
+    assert!(
+        output.status.success(),
+        "node --test {file} failed:\n{report}"
+    );
+}
+
+/// Debian's Chromium, which the browser test drives.
+pub fn chromium() -> PathBuf {
+    let path = std::env::var_os("CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    assert!(
+        Path::new(&path).exists(),
+        "Chromium not found at {}: install it with `apt-get install chromium` (scripts/test does) or set CHROMIUM",
+        path.display()
+    );
+    path
+}
