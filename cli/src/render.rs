@@ -8,7 +8,7 @@ use minijinja::{AutoEscape, Environment, Value as TemplateValue, context};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::model::{Data, Emission, Event, Field, Gateway, TypeDef};
+use crate::model::{Data, Emission, Event, Field, Gateway, Type, TypeDef};
 use crate::rust;
 use crate::spec::Target;
 
@@ -123,8 +123,36 @@ fn rust_file(source: &str, template: &str, specs: &[&str]) -> Result<String, Ren
         "// {} from {}.\n// Do not edit: edit the spec and run `gatesmith generate`.\n\n{}",
         GENERATED_MARK,
         specs.join(", "),
-        prettyplease::unparse(&file)
+        space_items(&prettyplease::unparse(&file))
     ))
+}
+
+/// prettyplease puts items right after one another; a blank line between
+/// top-level items and between trait methods reads as hand-written code.
+fn space_items(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + source.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in source.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let text = line.trim_start();
+        if let Some(previous) = previous {
+            let closes = previous.trim() == "}" || previous.trim_end().ends_with(';');
+            let starts_item = [
+                "///", "#[", "pub ", "fn ", "impl ", "use ", "const ", "mod ",
+            ]
+            .iter()
+            .any(|p| text.starts_with(p));
+            let both_uses = previous.trim_start().starts_with("use ") && text.starts_with("use ");
+            let after_module_doc = previous.starts_with("//!") && !text.starts_with("//!");
+            if indent <= 4 && ((closes && starts_item && !both_uses) || after_module_doc) {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
 }
 
 /// `///` lines holding `text`, or `fallback` when there is none. Splitting
@@ -199,11 +227,73 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
             name_literal => rust::string_literal(&gateway.name),
             namespace_literal => rust::string_literal(&gateway.namespace),
         },
+        uses => uses(gateway),
         types => types,
         events => events,
         on_connect => gateway.on_connect.iter().map(statement).collect::<Vec<_>>(),
         on_disconnect => gateway.on_disconnect.iter().map(statement).collect::<Vec<_>>(),
     }
+}
+
+/// The `use` lines the module needs: no more, so none is unused.
+fn uses(gateway: &Gateway) -> Vec<String> {
+    let emissions: Vec<&Emission> = gateway
+        .events
+        .iter()
+        .flat_map(|e| e.emits.iter().chain(&e.replies))
+        .chain(&gateway.on_connect)
+        .chain(&gateway.on_disconnect)
+        .collect();
+    let acks: Vec<&Data> = gateway
+        .events
+        .iter()
+        .filter_map(|e| e.ack.as_ref())
+        .collect();
+    let mentions_json = |ty: &Type| {
+        matches!(ty, Type::Json) || matches!(ty, Type::List(item) if matches!(**item, Type::Json))
+    };
+    let needs_value = acks.iter().any(|ack| rust::ack_type(ack) == "Value")
+        || gateway
+            .events
+            .iter()
+            .filter_map(|e| e.payload.as_ref())
+            .any(mentions_json)
+        || gateway
+            .types
+            .iter()
+            .flat_map(|t| t.fields.iter().flatten().map(|f| &f.ty).chain(&t.alias_of))
+            .any(mentions_json);
+    let needs_json = !emissions.is_empty() || acks.iter().any(|ack| rust::ack_type(ack) == "Value");
+    let needs_shown = acks
+        .iter()
+        .copied()
+        .chain(emissions.iter().map(|e| &e.data))
+        .any(rust::uses_shown);
+    let mut uses = Vec::new();
+    if gateway.types.iter().any(|t| t.fields.is_some()) {
+        uses.push("use gatesmith_runtime::serde::{Deserialize, Serialize};".to_owned());
+    }
+    match (needs_value, needs_json) {
+        (true, true) => uses.push("use gatesmith_runtime::serde_json::{Value, json};".to_owned()),
+        (true, false) => uses.push("use gatesmith_runtime::serde_json::Value;".to_owned()),
+        (false, true) => uses.push("use gatesmith_runtime::serde_json::json;".to_owned()),
+        (false, false) => {}
+    }
+    let mut runtime = vec!["EventContext", "Gateway"];
+    if needs_shown {
+        runtime.push("Shown");
+    }
+    if !emissions.is_empty() {
+        runtime.push("To");
+    }
+    uses.push(format!(
+        "use gatesmith_runtime::{{{}}};",
+        runtime.join(", ")
+    ));
+    if emissions.iter().any(|e| e.after_ms > 0) {
+        uses.push("use std::time::Duration;".to_owned());
+    }
+    uses
 }
 
 fn type_view(def: &TypeDef) -> TypeView {

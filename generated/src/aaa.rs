@@ -4,14 +4,12 @@
 //! The `aaa` gateway on namespace `/`.
 //!
 //! The NestJS lesson's `aaa` resource, as a gateway.
-#[allow(unused_imports)]
+
 use gatesmith_runtime::serde::{Deserialize, Serialize};
-#[allow(unused_imports)]
-use gatesmith_runtime::serde_json::{Value, json};
-#[allow(unused_imports)]
-use gatesmith_runtime::{EventContext, Gateway, Shown, To};
-#[allow(unused_imports)]
+use gatesmith_runtime::serde_json::json;
+use gatesmith_runtime::{EventContext, Gateway, To};
 use std::time::Duration;
+
 /// The `CreateAaaDto` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "gatesmith_runtime::serde")]
@@ -19,6 +17,7 @@ pub struct CreateAaaDto {
     /// `name`
     pub name: String,
 }
+
 /// The `UpdateAaaDto` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(crate = "gatesmith_runtime::serde")]
@@ -29,6 +28,7 @@ pub struct UpdateAaaDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
 /// What the `aaa` gateway does with each event. Every method
 /// defaults to what `specs/aaa.yaml` declares: implement this trait and
 /// override a method to give its event your own behaviour.
@@ -44,10 +44,12 @@ pub trait AaaService: Send + Sync + 'static {
     ) -> impl Future<Output = String> + Send {
         async move { "This action adds a new aaa".to_owned() }
     }
+
     /// `findAllAaa`: sends no ack.
     fn find_all_aaa(&self, cx: &EventContext) -> impl Future<Output = ()> + Send {
         async move {}
     }
+
     /// `findOneAaa`: acks what the spec declares.
     fn find_one_aaa(
         &self,
@@ -56,6 +58,7 @@ pub trait AaaService: Send + Sync + 'static {
     ) -> impl Future<Output = String> + Send {
         async move { format!("This action returns a #{} aaa", payload) }
     }
+
     /// `updateAaa`: acks what the spec declares.
     fn update_aaa(
         &self,
@@ -64,6 +67,7 @@ pub trait AaaService: Send + Sync + 'static {
     ) -> impl Future<Output = String> + Send {
         async move { format!("This action updates a #{} aaa", payload.id) }
     }
+
     /// `removeAaa`: acks what the spec declares.
     fn remove_aaa(
         &self,
@@ -72,18 +76,22 @@ pub trait AaaService: Send + Sync + 'static {
     ) -> impl Future<Output = String> + Send {
         async move { format!("This action removes a #{} aaa", payload) }
     }
+
     /// Called when a client has connected, after the spec's `on_connect` emissions.
     fn handle_connection(&self, cx: &EventContext) -> impl Future<Output = ()> + Send {
         async move {}
     }
+
     /// Called when a client has disconnected, after the spec's `on_disconnect` emissions.
     fn handle_disconnect(&self, cx: &EventContext) -> impl Future<Output = ()> + Send {
         async move {}
     }
 }
+
 /// The service that does exactly what the spec says.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SpecAaaService;
+
 impl AaaService for SpecAaaService {}
 /// The gateway, answering its events with `service`.
 pub fn gateway(service: impl AaaService) -> Gateway {
