@@ -185,19 +185,13 @@ impl Checker<'_> {
 
     fn gateway(&mut self, spec_path: &str) -> Gateway {
         let spec = self.spec;
-        if ident::snake(&spec.gateway) != spec.gateway.to_lowercase().replace(['-', ' '], "_")
+        let well_formed = spec.gateway.starts_with(|c: char| c.is_ascii_alphabetic())
             && spec
                 .gateway
                 .chars()
-                .any(|c| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
-        {
-            self.error(
-                &["gateway"],
-                format!(
-                    "gateway name {:?} must be letters, digits, `-` or `_`",
-                    spec.gateway
-                ),
-            );
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !well_formed {
+            self.error(&["gateway"], format!("gateway name {:?} must start with a letter and hold only letters, digits, `-` or `_`", spec.gateway));
         }
         if !spec.namespace.starts_with('/') {
             self.error(
@@ -311,7 +305,8 @@ impl Checker<'_> {
         self.check_cycles();
     }
 
-    /// A struct may not contain itself except through a list.
+    /// A struct may not contain itself except through a list: even an
+    /// optional field would make the Rust type infinitely large.
     fn check_cycles(&mut self) {
         let by_name: BTreeMap<String, Vec<String>> = self
             .types
@@ -343,7 +338,7 @@ impl Checker<'_> {
                 for next in by_name.get(&name).into_iter().flatten() {
                     if *next == start {
                         let cycle = [trail.clone(), vec![start.clone()]].concat().join(" → ");
-                        self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}): break the cycle with an array or an optional reference"));
+                        self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}): break the cycle with an array (`type: array`)"));
                         stack.clear();
                         break;
                     }
@@ -697,4 +692,124 @@ fn parse_template(text: &str) -> Result<Vec<Piece>, String> {
         pieces.push(Piece::Text(rest.to_owned()));
     }
     Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_str(source: &str) -> Result<Gateway, Vec<SpecError>> {
+        let path = Path::new("specs/t.yaml");
+        let spec = crate::spec::parse(path, source).map_err(|err| vec![err])?;
+        check(&spec, path, "specs/t.yaml", source)
+    }
+
+    fn errors(source: &str) -> Vec<String> {
+        check_str(source)
+            .expect_err("the spec should be refused")
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_lessons_spec_resolves_payloads_acks_and_delays() {
+        let source =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/aaa.yaml"))
+                .unwrap();
+        let gateway = check_str(&source).unwrap();
+        assert_eq!(
+            (gateway.module.as_str(), gateway.service.as_str()),
+            ("aaa", "AaaService")
+        );
+        let methods: Vec<&str> = gateway.events.iter().map(|e| e.method.as_str()).collect();
+        assert_eq!(
+            methods,
+            [
+                "create_aaa",
+                "find_all_aaa",
+                "find_one_aaa",
+                "update_aaa",
+                "remove_aaa"
+            ]
+        );
+        let update = &gateway.events[3];
+        assert_eq!(update.payload, Some(Type::Named("UpdateAaaDto".into())));
+        let Some(Data::Text(parts)) = &update.ack else {
+            panic!("{:?}", update.ack)
+        };
+        assert!(
+            matches!(&parts[1], Part::Var(Var { fields, ty: Type::Integer, .. }) if fields == &["id"])
+        );
+        let delays: Vec<u64> = gateway.events[1]
+            .replies
+            .iter()
+            .map(|r| r.after_ms)
+            .collect();
+        assert_eq!(delays, [0, 2000, 5000]);
+        assert_eq!(gateway.server_events, ["guang", "exception"]);
+    }
+
+    #[test]
+    fn all_errors_are_reported_at_once_with_their_lines() {
+        let found = errors(
+            "gateway: g\nevents:\n  a:\n    payload: Nope\n  b:\n    ack: '{{ payload.id }}'\n  c:\n    payload: integer\n    ack: '{{ payload.id }}'\n",
+        );
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(
+            found[0].contains("unknown schema \"Nope\"") && found[0].contains("specs/t.yaml:4:5"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[1].contains("declares none: add `payload:`") && found[1].contains(":6:5"),
+            "{}",
+            found[1]
+        );
+        assert!(found[2].contains("not an object"), "{}", found[2]);
+    }
+
+    #[test]
+    fn names_that_collide_in_rust_are_refused_naming_both() {
+        let found = errors("gateway: g\nevents:\n  find-all: {}\n  findAll: {}\n");
+        assert!(
+            found[0]
+                .contains("\"findAll\" becomes the Rust method `find_all`, as event \"find-all\""),
+            "{found:?}"
+        );
+        let found = errors("gateway: g\nevents:\n  handleConnection: {}\n");
+        assert!(found[0].contains("lifecycle hook"), "{found:?}");
+    }
+
+    #[test]
+    fn keywords_and_odd_names_still_make_identifiers() {
+        let gateway =
+            check_str("gateway: g\nevents:\n  type: {}\n  'user:join': {}\n  'événement': {}\n")
+                .unwrap();
+        let methods: Vec<&str> = gateway.events.iter().map(|e| e.method.as_str()).collect();
+        assert_eq!(methods, ["type_", "user_join", "v_nement"]);
+    }
+
+    #[test]
+    fn a_schema_that_contains_itself_is_refused() {
+        let found = errors(
+            "gateway: g\nschemas:\n  A: { type: object, required: [b], properties: { b: B } }\n  B: { type: object, required: [a], properties: { a: A } }\n",
+        );
+        assert!(
+            found.iter().any(|e| e.contains("contains itself")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn examples_are_synthesized_from_the_schema() {
+        let gateway = check_str(
+            "gateway: g\nschemas:\n  Dto: { type: object, required: [n, tags], properties: { n: integer, tags: { type: array, items: string }, note: string } }\nevents:\n  e: { payload: Dto }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            gateway.events[0].example,
+            Some(serde_json::json!({"n": 1, "tags": ["text"]}))
+        );
+    }
 }
