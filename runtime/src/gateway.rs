@@ -105,7 +105,7 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
         F: Fn(Arc<S>, EventContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.on_connect = Some(Arc::new(move |service, cx| Box::pin(hook(service, cx))));
+        self.on_connect = Some(boxed(hook));
         self
     }
 
@@ -115,7 +115,7 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
         F: Fn(Arc<S>, EventContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.on_disconnect = Some(Arc::new(move |service, cx| Box::pin(hook(service, cx))));
+        self.on_disconnect = Some(boxed(hook));
         self
     }
 
@@ -173,6 +173,14 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
             attach: Box::new(attach),
         }
     }
+}
+
+fn boxed<S, F, Fut>(hook: F) -> Hook<S>
+where
+    F: Fn(Arc<S>, EventContext) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    Arc::new(move |service, cx| Box::pin(hook(service, cx)))
 }
 
 impl<S: Send + Sync + 'static> From<GatewayBuilder<S>> for Gateway {
