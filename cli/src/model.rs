@@ -227,6 +227,9 @@ impl Checker<'_> {
             if emission.to == Target::Sender {
                 self.error(&["on_disconnect"], "on_disconnect cannot emit `to: sender`: the sender is gone; use `all` or `others`");
             }
+            if emission.after_ms > 0 {
+                self.error(&["on_disconnect", "after"], "on_disconnect emissions cannot be delayed: a socket's delayed emissions end when it disconnects");
+            }
         }
         let mut server_events: Vec<String> = Vec::new();
         let all_emissions = events
@@ -417,6 +420,16 @@ impl Checker<'_> {
                     },
                     Some(Kind::Object) | None if object.properties.is_empty() => Type::Json,
                     Some(Kind::Object) | None => {
+                        let taken = self.types.iter().any(|def| def.name == type_name)
+                            || self
+                                .spec
+                                .schemas
+                                .keys()
+                                .any(|name| ident::upper_camel(name) == type_name);
+                        if taken {
+                            self.error(at, format!("this inline object becomes the Rust type `{type_name}`, which a schema already is: declare it under `schemas:` and refer to it by name"));
+                            return Type::Json;
+                        }
                         let fields = self.fields(object, at, type_name);
                         self.types.push(TypeDef {
                             name: type_name.to_owned(),
@@ -810,6 +823,29 @@ mod tests {
         assert_eq!(
             gateway.events[0].example,
             Some(serde_json::json!({"n": 1, "tags": ["text"]}))
+        );
+    }
+
+    #[test]
+    fn disconnect_emissions_cannot_be_delayed_or_sent_to_the_gone_sender() {
+        let found = errors(
+            "gateway: g\non_disconnect:\n  - { to: sender, event: bye }\n  - { to: all, event: left, after: 1s }\n",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("the sender is gone") && found[1].contains("cannot be delayed"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn an_inline_object_cannot_take_a_schemas_rust_name() {
+        let found = errors(
+            "gateway: g\nschemas:\n  PingPayload: { type: object, properties: { a: string } }\nevents:\n  ping: { payload: { type: object, properties: { b: string } } }\n",
+        );
+        assert!(
+            found[0].contains("`PingPayload`, which a schema already is"),
+            "{found:?}"
         );
     }
 }

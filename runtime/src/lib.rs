@@ -33,7 +33,7 @@ pub use ack::{IntoAck, PayloadError};
 pub use context::{EventContext, To};
 pub use gateway::{Events, Gateway, GatewayBuilder};
 pub use host::{Bound, Host, SOCKET_IO_CLIENT_PATH};
-pub use text::{Interpolate, Shown};
+pub use text::Shown;
 
 /// Re-exported so generated code needs no dependency of its own on them.
 pub use serde;
