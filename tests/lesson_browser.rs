@@ -7,11 +7,8 @@ async fn the_generated_page_reproduces_the_lesson_in_chromium() {
     let chromium = gatesmith_tests::chromium();
     let addr = gatesmith_tests::serve_lesson().await;
     let url = format!("http://{addr}");
-    // SAFETY of the test: the variable is read by the child process only.
     tokio::task::spawn_blocking(move || {
-        // SAFETY: set before the child starts; this test binary runs one test.
-        unsafe { std::env::set_var("CHROMIUM", chromium) };
-        gatesmith_tests::node_test("page.test.mjs", &url)
+        gatesmith_tests::node_test("page.test.mjs", &url, &[("CHROMIUM", &chromium)])
     })
     .await
     .expect("the node test runner ran");

@@ -52,6 +52,27 @@ impl Type {
             Type::String | Type::Integer | Type::Number | Type::Boolean
         )
     }
+
+    /// Whether the Rust type spells `Value` somewhere.
+    pub fn mentions_json(&self) -> bool {
+        match self {
+            Type::Json => true,
+            Type::List(item) => item.mentions_json(),
+            _ => false,
+        }
+    }
+}
+
+impl Gateway {
+    /// Every emission the gateway declares: events' side effects and
+    /// replies, then the lifecycle ones.
+    pub fn emissions(&self) -> impl Iterator<Item = &Emission> {
+        self.events
+            .iter()
+            .flat_map(|e| e.emits.iter().chain(&e.replies))
+            .chain(&self.on_connect)
+            .chain(&self.on_disconnect)
+    }
 }
 
 /// A named type: a struct, or an alias of another type.
@@ -110,20 +131,6 @@ pub enum Data {
     Var(Var),
     Array(Vec<Data>),
     Object(Vec<(String, Data)>),
-}
-
-impl Data {
-    pub fn uses_payload(&self) -> bool {
-        match self {
-            Data::Literal(_) => false,
-            Data::Text(parts) => parts
-                .iter()
-                .any(|part| matches!(part, Part::Var(v) if v.root == Root::Payload)),
-            Data::Var(var) => var.root == Root::Payload,
-            Data::Array(items) => items.iter().any(Data::uses_payload),
-            Data::Object(fields) => fields.iter().any(|(_, data)| data.uses_payload()),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -231,20 +238,8 @@ impl Checker<'_> {
                 self.error(&["on_disconnect", "after"], "on_disconnect emissions cannot be delayed: a socket's delayed emissions end when it disconnects");
             }
         }
-        let mut server_events: Vec<String> = Vec::new();
-        let all_emissions = events
-            .iter()
-            .flat_map(|e| e.replies.iter().chain(&e.emits))
-            .chain(&on_connect)
-            .chain(&on_disconnect);
-        for emission in all_emissions {
-            if !server_events.contains(&emission.event) {
-                server_events.push(emission.event.clone());
-            }
-        }
-        server_events.push("exception".to_owned());
         let gateway_ident = ident::snake(&spec.gateway);
-        Gateway {
+        let mut gateway = Gateway {
             spec_path: spec_path.to_owned(),
             name: spec.gateway.clone(),
             namespace: spec.namespace.clone(),
@@ -255,8 +250,17 @@ impl Checker<'_> {
             events,
             on_connect,
             on_disconnect,
-            server_events,
+            server_events: Vec::new(),
+        };
+        let mut server_events: Vec<String> = Vec::new();
+        for emission in gateway.emissions() {
+            if !server_events.contains(&emission.event) {
+                server_events.push(emission.event.clone());
+            }
         }
+        server_events.push("exception".to_owned());
+        gateway.server_events = server_events;
+        gateway
     }
 
     fn schemas(&mut self) {
@@ -278,8 +282,9 @@ impl Checker<'_> {
             let at = ["schemas", name.as_str()];
             let def = match schema {
                 Schema::Inline(object)
-                    if object.kind == Some(Kind::Object)
-                        || (object.kind.is_none() && !object.properties.is_empty()) =>
+                    if object.reference.is_none()
+                        && matches!(object.kind, Some(Kind::Object) | None)
+                        && !object.properties.is_empty() =>
                 {
                     let fields = self.fields(object, &at, &type_name);
                     TypeDef {
@@ -329,13 +334,11 @@ impl Checker<'_> {
                 (def.name.clone(), direct)
             })
             .collect();
-        for (start, schema_name) in self
-            .types
-            .iter()
-            .map(|d| d.name.clone())
-            .zip(self.spec.schemas.keys())
-            .collect::<Vec<_>>()
-        {
+        for schema_name in self.spec.schemas.keys() {
+            let start = ident::upper_camel(schema_name);
+            if !by_name.contains_key(&start) {
+                continue; // refused already
+            }
             let mut stack = vec![(start.clone(), vec![start.clone()])];
             while let Some((name, trail)) = stack.pop() {
                 for next in by_name.get(&name).into_iter().flatten() {
@@ -497,17 +500,19 @@ impl Checker<'_> {
             ack_at.push("ack");
             self.data(value, &ack_at, payload.as_ref())
         });
-        let replies: Vec<spec::Emission> = event
-            .reply
-            .iter()
-            .map(|reply| spec::Emission {
-                to: Target::Sender,
-                event: reply.event.clone(),
-                data: reply.data.clone(),
-                after: reply.after,
+        let reply_at = ["events", name, "reply"];
+        let replies = (event.reply.iter())
+            .map(|r| {
+                self.emission(
+                    Target::Sender,
+                    &r.event,
+                    r.data.as_ref(),
+                    r.after,
+                    &reply_at,
+                    payload.as_ref(),
+                )
             })
             .collect();
-        let replies = self.emissions(&replies, &["events", name, "reply"], payload.as_ref());
         let emits = self.emissions(&event.emit, &["events", name, "emit"], payload.as_ref());
         Event {
             name: name.to_owned(),
@@ -527,23 +532,32 @@ impl Checker<'_> {
         at: &[&str],
         payload: Option<&Type>,
     ) -> Vec<Emission> {
-        emissions
-            .iter()
-            .map(|emission| {
-                let mut data_at = at.to_vec();
-                data_at.push("data");
-                let data = match &emission.data {
-                    Some(value) => self.data(value, &data_at, payload),
-                    None => Data::Literal(Value::Null),
-                };
-                Emission {
-                    to: emission.to,
-                    event: emission.event.clone(),
-                    data,
-                    after_ms: emission.after.map_or(0, |d| d.0),
-                }
-            })
+        (emissions.iter())
+            .map(|e| self.emission(e.to, &e.event, e.data.as_ref(), e.after, at, payload))
             .collect()
+    }
+
+    fn emission(
+        &mut self,
+        to: Target,
+        event: &str,
+        data: Option<&Value>,
+        after: Option<spec::Delay>,
+        at: &[&str],
+        payload: Option<&Type>,
+    ) -> Emission {
+        let mut data_at = at.to_vec();
+        data_at.push("data");
+        let data = match data {
+            Some(value) => self.data(value, &data_at, payload),
+            None => Data::Literal(Value::Null),
+        };
+        Emission {
+            to,
+            event: event.to_owned(),
+            data,
+            after_ms: after.map_or(0, |d| d.0),
+        }
     }
 
     fn data(&mut self, value: &Value, at: &[&str], payload: Option<&Type>) -> Data {
@@ -847,5 +861,25 @@ mod tests {
             found[0].contains("`PingPayload`, which a schema already is"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn a_cycle_is_reported_at_the_schema_that_holds_it() {
+        let found = errors(
+            "gateway: g\nschemas:\n  Wrapper: { type: object, properties: { inner: { type: object, properties: { a: string } } } }\n  Loop: { type: object, required: [next], properties: { next: Loop } }\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("schema \"Loop\" contains itself (Loop → Loop)")
+                && found[0].contains(":4:3"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_named_object_without_properties_is_any_json() {
+        let gateway = check_str("gateway: g\nschemas:\n  Meta: { type: object }\n").unwrap();
+        assert_eq!(gateway.types[0].alias_of, Some(Type::Json));
+        assert!(gateway.types[0].fields.is_none());
     }
 }

@@ -86,11 +86,7 @@ pub fn render(gateways: &[Gateway]) -> Result<Vec<File>, RenderError> {
         .render(page_context(gateways))?;
     files.push(File {
         path: PathBuf::from("pages/index.html"),
-        contents: format!(
-            "<!-- {} from {}. Do not edit: edit the spec and run `gatesmith generate`. -->\n{page}",
-            GENERATED_MARK,
-            specs.join(", ")
-        ),
+        contents: format!("<!-- {} -->\n{page}", header(&specs, " ")),
     });
     Ok(files)
 }
@@ -120,11 +116,19 @@ fn rust_file(source: &str, template: &str, specs: &[&str]) -> Result<String, Ren
         ))
     })?;
     Ok(format!(
-        "// {} from {}.\n// Do not edit: edit the spec and run `gatesmith generate`.\n\n{}",
-        GENERATED_MARK,
-        specs.join(", "),
+        "// {}\n\n{}",
+        header(specs, "\n// "),
         space_items(&prettyplease::unparse(&file))
     ))
+}
+
+/// The header every generated file starts with, its two sentences joined
+/// by `separator`: it carries [`GENERATED_MARK`] and names the specs.
+fn header(specs: &[&str], separator: &str) -> String {
+    format!(
+        "{GENERATED_MARK} from {}.{separator}Do not edit: edit the spec and run `gatesmith generate`.",
+        specs.join(", ")
+    )
 }
 
 /// prettyplease puts items right after one another; a blank line between
@@ -237,33 +241,25 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
 
 /// The `use` lines the module needs: no more, so none is unused.
 fn uses(gateway: &Gateway) -> Vec<String> {
-    let emissions: Vec<&Emission> = gateway
-        .events
-        .iter()
-        .flat_map(|e| e.emits.iter().chain(&e.replies))
-        .chain(&gateway.on_connect)
-        .chain(&gateway.on_disconnect)
-        .collect();
+    let emissions: Vec<&Emission> = gateway.emissions().collect();
     let acks: Vec<&Data> = gateway
         .events
         .iter()
         .filter_map(|e| e.ack.as_ref())
         .collect();
-    let mentions_json = |ty: &Type| {
-        matches!(ty, Type::Json) || matches!(ty, Type::List(item) if matches!(**item, Type::Json))
-    };
-    let needs_value = acks.iter().any(|ack| rust::ack_type(ack) == "Value")
+    let acks_json = acks.iter().any(|ack| rust::ack_type(ack) == "Value");
+    let needs_value = acks_json
         || gateway
             .events
             .iter()
             .filter_map(|e| e.payload.as_ref())
-            .any(mentions_json)
+            .any(Type::mentions_json)
         || gateway
             .types
             .iter()
             .flat_map(|t| t.fields.iter().flatten().map(|f| &f.ty).chain(&t.alias_of))
-            .any(mentions_json);
-    let needs_json = !emissions.is_empty() || acks.iter().any(|ack| rust::ack_type(ack) == "Value");
+            .any(Type::mentions_json);
+    let needs_json = !emissions.is_empty() || acks_json;
     let needs_shown = acks
         .iter()
         .copied()

@@ -2,13 +2,12 @@
 
 use std::borrow::Cow;
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use socketioxide::ParserError;
 use socketioxide::SocketIo;
-use std::pin::Pin;
-
 use socketioxide::extract::{AckSender, Extension, SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
@@ -110,6 +109,8 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
     }
 
     /// Runs `hook` when a client has disconnected (NestJS's `handleDisconnect`).
+    /// The socket's delayed emissions are cancelled by then, so `emit_after`
+    /// from the hook sends nothing.
     pub fn on_disconnect<F, Fut>(mut self, hook: F) -> Self
     where
         F: Fn(Arc<S>, EventContext) -> Fut + Send + Sync + 'static,

@@ -37,5 +37,6 @@ mod tests {
             Shown(&serde_json::json!({"a": "b"})).to_string(),
             r#"{"a":"b"}"#
         );
+        assert_eq!(Shown(&serde_json::json!("plain")).to_string(), "plain");
     }
 }

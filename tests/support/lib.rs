@@ -46,14 +46,15 @@ pub fn npm_install() {
     assert!(status.success(), "npm ci failed in {}", dir.display());
 }
 
-/// Runs `node --test FILE` from `tests/node` against `url`, and fails the
-/// test with Node's report when any of its tests fail.
-pub fn node_test(file: &str, url: &str) {
+/// Runs `node --test FILE` from `tests/node` against `url`, with `env` set
+/// besides, and fails the test with Node's report when any of its tests fail.
+pub fn node_test(file: &str, url: &str, env: &[(&str, &Path)]) {
     npm_install();
     let dir = root().join("tests/node");
     let output = Command::new("node")
         .args(["--test", "--test-reporter=spec", file])
         .env("GATESMITH_URL", url)
+        .envs(env.iter().copied())
         .current_dir(&dir)
         .output()
         .expect("run node (Node 20 must be installed)");
