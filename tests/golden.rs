@@ -1,25 +1,19 @@
-//! Every spec in specs/ renders to exactly what generated/ holds: the
-//! committed output never drifts from the specs.
+//! Every spec in specs/ renders to exactly what generated/ holds, manifest
+//! included: the committed output never drifts from the specs.
 
 use std::path::Path;
 
 #[test]
 fn generated_matches_what_the_specs_render_byte_for_byte() {
     let root = gatesmith_tests::root();
-    let files = gatesmith::render_specs(Path::new("specs")).unwrap_or_else(|err| panic!("{err}"));
-    assert!(!files.is_empty());
-    let mut drift = Vec::new();
-    for file in &files {
-        let path = root.join("generated").join(&file.path);
-        match std::fs::read_to_string(&path) {
-            Ok(on_disk) if on_disk == file.contents => {}
-            Ok(_) => drift.push(format!("{} differs", path.display())),
-            Err(err) => drift.push(format!("{}: {err}", path.display())),
-        }
-    }
+    let plan = gatesmith::plan(&root.join("specs"), &root.join("generated"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(plan.len() > 1);
+    let drifted = gatesmith::check::drift(&plan);
     assert!(
-        drift.is_empty(),
-        "generated/ drifted from specs/: {drift:?}\nrun `cargo run -p gatesmith -- generate` and commit the result"
+        drifted.is_empty(),
+        "generated/ drifted from specs/:\n{}",
+        gatesmith::check::report(&drifted, "cargo run -p gatesmith -- generate")
     );
 }
 

@@ -1,7 +1,7 @@
 //! The pipeline from a folder of specs to files, used by every command.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::SpecError;
 use crate::model::{self, Gateway};
@@ -99,18 +99,86 @@ pub fn load(specs: &Path) -> Result<Vec<Gateway>, GenerateError> {
     }
 }
 
-/// Every file the specs of `specs` render to, in memory.
-pub fn render_specs(specs: &Path) -> Result<Vec<File>, GenerateError> {
-    let gateways = load(specs)?;
+/// Every file the specs of `specs` render to for the output folder `out`,
+/// in memory.
+pub fn render_specs(specs: &Path, out: &Path) -> Result<Vec<File>, GenerateError> {
+    let mut gateways = load(specs)?;
+    // Headers name each spec as seen from the output folder, so that the
+    // same project renders the same bytes from any working directory.
+    for gateway in &mut gateways {
+        gateway.spec_path = relative(out, Path::new(&gateway.spec_path))
+            .map_err(|err| GenerateError::Io(out.to_owned(), err))?;
+    }
     render::render(&gateways).map_err(GenerateError::Render)
 }
 
+/// `to` as a `/`-separated path relative to the folder `from`.
+fn relative(from: &Path, to: &Path) -> std::io::Result<String> {
+    let from = normalized(&std::path::absolute(from)?);
+    let to = normalized(&std::path::absolute(to)?);
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ups = from.components().count() - common;
+    let parts: Vec<String> = std::iter::repeat_n("..".to_owned(), ups)
+        .chain(
+            to.components()
+                .skip(common)
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        )
+        .collect();
+    Ok(parts.join("/"))
+}
+
+/// `path` without `.` and with each `..` applied to what precedes it.
+fn normalized(path: &Path) -> PathBuf {
+    let mut clean = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
+}
+
+/// What writing the specs' files under `out` would do, file by file,
+/// without writing anything.
+pub fn plan(specs: &Path, out: &Path) -> Result<Vec<Planned>, GenerateError> {
+    let files = render_specs(specs, out)?;
+    write::plan(out, files).map_err(GenerateError::Write)
+}
+
 /// Renders `specs` and writes what changed under `out`, unless `dry_run`.
+/// Refuses, writing nothing, to replace a user's file or a hand edit.
 pub fn generate(specs: &Path, out: &Path, dry_run: bool) -> Result<Vec<Planned>, GenerateError> {
-    let files = render_specs(specs)?;
-    let plan = write::plan(out, files).map_err(GenerateError::Write)?;
+    let plan = plan(specs, out)?;
     if !dry_run {
-        write::execute(&plan).map_err(GenerateError::Write)?;
+        write::execute(&plan, false).map_err(GenerateError::Write)?;
     }
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_paths_are_named_from_the_output_folder_however_they_were_given() {
+        let from_root = relative(Path::new("generated"), Path::new("specs/aaa.yaml")).unwrap();
+        assert_eq!(from_root, "../specs/aaa.yaml");
+        let roundabout = relative(
+            Path::new("./x/../generated/"),
+            Path::new("./specs/./aaa.yaml"),
+        )
+        .unwrap();
+        assert_eq!(roundabout, from_root);
+        let inside = relative(Path::new("fixture"), Path::new("fixture/specs/e.yaml")).unwrap();
+        assert_eq!(inside, "specs/e.yaml");
+    }
 }

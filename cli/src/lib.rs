@@ -13,6 +13,7 @@ pub mod rust;
 pub mod spec;
 pub mod write;
 
+pub mod check;
 mod generate;
 
-pub use generate::{GenerateError, generate, load, render_specs};
+pub use generate::{GenerateError, generate, load, plan, render_specs};
