@@ -11,6 +11,7 @@ pub struct SpecError {
     /// 1-based line and column, when known.
     pub position: Option<(usize, usize)>,
     pub message: String,
+    pub help: Option<String>,
     source_line: Option<String>,
 }
 
@@ -27,14 +28,15 @@ impl SpecError {
             path: path.to_owned(),
             position,
             message: message.into(),
+            help: None,
             source_line,
         }
     }
 
-    /// An error about the value at `at` (mapping keys from the top, such as
-    /// `["events", "createAaa", "payload"]`), located in `source`.
-    pub fn at(path: &Path, source: &str, at: &[&str], message: impl Into<String>) -> Self {
-        Self::new(path, source, locate(source, at), message)
+    /// Adds what to do about it, shown under the caret.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
     }
 }
 
@@ -47,99 +49,60 @@ impl fmt::Display for SpecError {
                 writeln!(f, "{gutter}--> {}:{line}:{column}", self.path.display())?;
                 writeln!(f, "{gutter} |")?;
                 writeln!(f, "{line} | {text}")?;
-                write!(f, "{gutter} | {}^", " ".repeat(column.saturating_sub(1)))
+                // The caret goes under the column's character, however wide
+                // the characters before it are in UTF-8.
+                let before: String = text.chars().take(column.saturating_sub(1)).collect();
+                let pad: String = before
+                    .chars()
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                write!(f, "{gutter} | {pad}^")?;
+                if let Some(help) = &self.help {
+                    write!(f, "\n{gutter} = help: {help}")?;
+                }
+                Ok(())
             }
-            _ => write!(f, "  --> {}", self.path.display()),
+            (Some((line, column)), None) => {
+                write!(
+                    f,
+                    "  --> {}:{line}:{column} (at the end of the file)",
+                    self.path.display()
+                )?;
+                if let Some(help) = &self.help {
+                    write!(f, "\n   = help: {help}")?;
+                }
+                Ok(())
+            }
+            (None, _) => {
+                write!(f, "  --> {}", self.path.display())?;
+                if let Some(help) = &self.help {
+                    write!(f, "\n   = help: {help}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
 
 impl std::error::Error for SpecError {}
 
-/// Finds the line and column of the key at the end of `at` in block-style
-/// YAML: each key is searched below the previous one, deeper indented.
-/// Flow-style mappings (`{ a: 1 }`) are searched on the line of their parent.
-fn locate(source: &str, at: &[&str]) -> Option<(usize, usize)> {
-    let lines: Vec<&str> = source.lines().collect();
-    let (mut from, mut min_column) = (0, 0);
-    let mut found = None;
-    for key in at {
-        let mut hit = None;
-        for (index, line) in lines.iter().enumerate().skip(from) {
-            let indent = line.len() - line.trim_start().len();
-            let is_content = !line.trim().is_empty() && !line.trim_start().starts_with('#');
-            if index > from && found.is_some() && is_content && indent < min_column {
-                break; // left the parent's block
-            }
-            if let Some(column) = find_key(line, key).filter(|&c| c >= min_column || index == from)
-            {
-                hit = Some((index, column));
-                break;
-            }
-        }
-        let (index, column) = hit?;
-        found = Some((index + 1, column + 1));
-        from = index;
-        min_column = column + 1;
-    }
-    found
-}
-
-fn find_key(line: &str, key: &str) -> Option<usize> {
-    let mut start = 0;
-    while let Some(offset) = line[start..].find(key) {
-        let at = start + offset;
-        let before = line[..at].chars().next_back();
-        let after = &line[at + key.len()..];
-        let quoted = matches!(before, Some('"' | '\'')) && after.starts_with(['"', '\'']);
-        let after = if quoted { &after[1..] } else { after };
-        let at = if quoted { at - 1 } else { at };
-        let boundary = matches!(
-            line[..at].chars().next_back(),
-            None | Some(' ' | '{' | ',' | '-')
-        );
-        if boundary && after.trim_start().starts_with(':') {
-            return Some(at);
-        }
-        start = start + offset + key.len();
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SPEC: &str = "gateway: aaa\nevents:\n  createAaa:\n    payload: CreateAaaDto\n  findOneAaa:\n    payload: Nope\n    emit: [{ to: sender, event: guang }]\n";
-
     #[test]
-    fn finds_nested_keys_below_their_parent() {
-        assert_eq!(
-            locate(SPEC, &["events", "findOneAaa", "payload"]),
-            Some((6, 5))
-        );
-        assert_eq!(
-            locate(SPEC, &["events", "createAaa", "payload"]),
-            Some((4, 5))
-        );
-        assert_eq!(
-            locate(SPEC, &["events", "findOneAaa", "emit", "to"]),
-            Some((7, 14))
-        );
-        assert_eq!(locate(SPEC, &["events", "missing"]), None);
-    }
-
-    #[test]
-    fn shows_the_line_and_a_caret() {
-        let err = SpecError::at(
+    fn shows_the_line_a_caret_and_what_to_do() {
+        let source = "gateway: aaa\nevents:\n  findOneAaa:\n    payload: Nope\n";
+        let err = SpecError::new(
             Path::new("specs/aaa.yaml"),
-            SPEC,
-            &["events", "findOneAaa", "payload"],
+            source,
+            Some((4, 14)),
             "unknown schema `Nope`",
-        );
+        )
+        .with_help("declare it under `schemas:`");
         assert_eq!(
             err.to_string(),
-            "error: unknown schema `Nope`\n --> specs/aaa.yaml:6:5\n  |\n6 |     payload: Nope\n  |     ^"
+            "error: unknown schema `Nope`\n --> specs/aaa.yaml:4:14\n  |\n4 |     payload: Nope\n  |              ^\n  = help: declare it under `schemas:`"
         );
     }
 }

@@ -62,15 +62,11 @@ pub fn load(specs: &Path) -> Result<Vec<Gateway>, GenerateError> {
         let source =
             std::fs::read_to_string(path).map_err(|err| GenerateError::Io(path.clone(), err))?;
         let shown = path.to_string_lossy().replace('\\', "/");
-        let checked = spec::parse(path, &source)
-            .map_err(|err| vec![err])
-            .and_then(|spec| model::check(&spec, path, &shown, &source));
-        match checked {
+        match load_one(path, &shown, &source) {
             Ok(gateway) => {
                 if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
-                    errors.push(SpecError::at(
-                        path,
-                        &source,
+                    let read = spec::read(path, &source);
+                    errors.extend(read.file.error(
                         &["gateway"],
                         format!(
                             "gateway {:?} becomes the module `{}`, as {} does: rename one",
@@ -97,6 +93,22 @@ pub fn load(specs: &Path) -> Result<Vec<Gateway>, GenerateError> {
     } else {
         Err(GenerateError::Spec(errors))
     }
+}
+
+/// Reads and checks one spec file: every error in it, in file order, or
+/// the gateway it declares. `shown` is its path as headers name it.
+pub fn load_one(path: &Path, shown: &str, source: &str) -> Result<Gateway, Vec<SpecError>> {
+    let read = spec::read(path, source);
+    let mut errors = read.errors;
+    if let Some(spec) = &read.spec {
+        match model::check(spec, &read.file, shown) {
+            Ok(gateway) if errors.is_empty() => return Ok(gateway),
+            Ok(_) => {}
+            Err(found) => errors.extend(found),
+        }
+    }
+    errors.sort_by_key(|err| err.position);
+    Err(errors)
 }
 
 /// Every file the specs of `specs` render to for the output folder `out`,

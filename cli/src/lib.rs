@@ -12,8 +12,9 @@ pub mod render;
 pub mod rust;
 pub mod spec;
 pub mod write;
+pub mod yaml;
 
 pub mod check;
 mod generate;
 
-pub use generate::{GenerateError, generate, load, plan, render_specs};
+pub use generate::{GenerateError, generate, load, load_one, plan, render_specs};

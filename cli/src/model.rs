@@ -3,13 +3,12 @@
 //! nothing downstream validates again.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::Value;
 
 use crate::diagnostic::SpecError;
 use crate::ident;
-use crate::spec::{self, Kind, Schema, SchemaObject, Spec, Target};
+use crate::spec::{self, Kind, Schema, SchemaObject, Spec, SpecFile, Target};
 
 /// One gateway, ready to render.
 #[derive(Debug, Clone)]
@@ -154,17 +153,11 @@ pub enum Root {
     SocketId,
 }
 
-/// Checks one parsed spec. `source` is its text, for locating errors.
-pub fn check(
-    spec: &Spec,
-    path: &Path,
-    spec_path: &str,
-    source: &str,
-) -> Result<Gateway, Vec<SpecError>> {
+/// Checks one parsed spec; `file` places the errors.
+pub fn check(spec: &Spec, file: &SpecFile, spec_path: &str) -> Result<Gateway, Vec<SpecError>> {
     let mut checker = Checker {
         spec,
-        path,
-        source,
+        file,
         errors: Vec::new(),
         types: Vec::new(),
     };
@@ -178,16 +171,14 @@ pub fn check(
 
 struct Checker<'a> {
     spec: &'a Spec,
-    path: &'a Path,
-    source: &'a str,
+    file: &'a SpecFile,
     errors: Vec<SpecError>,
     types: Vec<TypeDef>,
 }
 
 impl Checker<'_> {
     fn error(&mut self, at: &[&str], message: impl Into<String>) {
-        self.errors
-            .push(SpecError::at(self.path, self.source, at, message));
+        self.errors.extend(self.file.error(at, message));
     }
 
     fn gateway(&mut self, spec_path: &str) -> Gateway {
@@ -334,6 +325,8 @@ impl Checker<'_> {
                 (def.name.clone(), direct)
             })
             .collect();
+        // One cycle is one mistake, reported at the first of its schemas.
+        let mut reported: Vec<std::collections::BTreeSet<String>> = Vec::new();
         for schema_name in self.spec.schemas.keys() {
             let start = ident::upper_camel(schema_name);
             if !by_name.contains_key(&start) {
@@ -343,9 +336,14 @@ impl Checker<'_> {
             while let Some((name, trail)) = stack.pop() {
                 for next in by_name.get(&name).into_iter().flatten() {
                     if *next == start {
+                        stack.clear();
+                        let members = trail.iter().cloned().collect();
+                        if reported.contains(&members) {
+                            break;
+                        }
+                        reported.push(members);
                         let cycle = [trail.clone(), vec![start.clone()]].concat().join(" → ");
                         self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}): break the cycle with an array (`type: array`)"));
-                        stack.clear();
                         break;
                     }
                     if !trail.contains(next) {
@@ -724,11 +722,10 @@ fn parse_template(text: &str) -> Result<Vec<Piece>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn check_str(source: &str) -> Result<Gateway, Vec<SpecError>> {
-        let path = Path::new("specs/t.yaml");
-        let spec = crate::spec::parse(path, source).map_err(|err| vec![err])?;
-        check(&spec, path, "specs/t.yaml", source)
+        crate::load_one(Path::new("specs/t.yaml"), "specs/t.yaml", source)
     }
 
     fn errors(source: &str) -> Vec<String> {

@@ -4,8 +4,9 @@
 //! turns YAML into these types, and a syntax or shape error into a
 //! [`SpecError`] with the file, line and column.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -13,6 +14,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::diagnostic::SpecError;
+use crate::yaml::de::{self as node_de, Skipped};
+use crate::yaml::{self, Mark, Node, Value as YamlValue};
 
 /// One gateway, as declared in one YAML file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -114,10 +117,16 @@ impl Delay {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
+        if text.starts_with('-') {
+            return Err(format!(
+                "delay {text:?} is negative: an emission cannot go out before its request"
+            ));
+        }
         let scale = match unit.trim() {
             "ms" => 1.0,
             "s" => 1_000.0,
             "m" | "min" => 60_000.0,
+            "h" => 3_600_000.0,
             _ => {
                 return Err(format!(
                     "cannot read delay {text:?}: write a number and a unit, like 500ms, 2s or 1.5m"
@@ -220,25 +229,392 @@ impl<'de> Deserialize<'de> for Schema {
     }
 }
 
-/// Reads one spec file.
-pub fn parse(path: &Path, source: &str) -> Result<Spec, SpecError> {
-    serde_yaml::from_str(source).map_err(|err| {
-        let location = err.location();
-        SpecError::new(
-            path,
-            source,
-            location.map(|l| (l.line(), l.column())),
-            err.to_string(),
-        )
-    })
+/// A spec file as read: its text and its YAML tree, to place errors found
+/// later, and what parsing had to leave out.
+#[derive(Debug)]
+pub struct SpecFile {
+    pub path: PathBuf,
+    pub source: String,
+    tree: Option<Node>,
+    /// Key paths of the parts left out for an error: a later stage's error
+    /// under them would only be an echo of that one.
+    tainted: Vec<Vec<String>>,
+}
+
+impl SpecFile {
+    /// An error about the key at the end of `at` (mapping keys from the top,
+    /// such as `["events", "createAaa", "payload"]`); `None` if it is under a
+    /// part of the spec that already has a parse error.
+    pub fn error(&self, at: &[&str], message: impl Into<String>) -> Option<SpecError> {
+        let echo = self
+            .tainted
+            .iter()
+            .any(|prefix| prefix.len() <= at.len() && prefix.iter().zip(at).all(|(a, b)| a == b));
+        if echo {
+            return None;
+        }
+        let position = self
+            .tree
+            .as_ref()
+            .and_then(|tree| tree.locate(at))
+            .map(|mark| (mark.line, mark.column));
+        Some(SpecError::new(&self.path, &self.source, position, message))
+    }
+}
+
+/// The result of reading one spec file: the spec, unless an error left it
+/// without a gateway, and every error found on the way.
+#[derive(Debug)]
+pub struct Read {
+    pub file: SpecFile,
+    pub spec: Option<Spec>,
+    pub errors: Vec<SpecError>,
+}
+
+/// After this many errors in one file the rest is not worth reading.
+const MAX_ERRORS: usize = 50;
+
+/// Reads one spec file, reporting every error in it, not just the first:
+/// each bad node is reported, then left out, and the file read again.
+pub fn read(path: &Path, source: &str) -> Read {
+    let mut file = SpecFile {
+        path: path.to_owned(),
+        source: source.to_owned(),
+        tree: None,
+        tainted: Vec::new(),
+    };
+    let tree = match yaml::parse(source) {
+        Ok(tree) => tree,
+        Err((mark, message)) => {
+            let error = SpecError::new(
+                path,
+                source,
+                Some((mark.line, mark.column)),
+                format!("this is not valid YAML: {message}"),
+            )
+            .with_help("YAML nests by indentation with spaces; quote strings holding `: `, `#`, `{` or `[`");
+            return Read {
+                file,
+                spec: None,
+                errors: vec![error],
+            };
+        }
+    };
+    let nodes = index(&tree);
+    let skipped = Skipped::default();
+    let mut errors = Vec::new();
+    let mut left_out = Vec::new();
+    duplicate_keys(&tree, &skipped, &mut |key, first| {
+        errors.push(
+            SpecError::new(
+                path,
+                source,
+                Some((key.mark.line, key.mark.column)),
+                format!(
+                    "`{}` is declared twice, first on line {}",
+                    key.scalar_text().unwrap_or_default(),
+                    first.line
+                ),
+            )
+            .with_help(
+                "keys of a mapping must differ: rename or merge them (only the first is used)",
+            ),
+        );
+    });
+    let spec = loop {
+        let err = match node_de::from_node::<Spec>(&tree, &skipped) {
+            Ok(spec) => break Some(spec),
+            Err(err) => err,
+        };
+        let Some(node) = err.node.and_then(|id| nodes.get(&id).map(|n| n.node)) else {
+            errors.push(SpecError::new(path, source, None, err.to_string()));
+            break None;
+        };
+        // A key reported missing because an earlier error left out its bad
+        // value is not news: leave out the mapping that needed it instead.
+        let echo = matches!(err.kind, node_de::Kind::MissingKey(key)
+            if node.key(key).is_some_and(|k| skipped.contains(k.id) || node.get(key).is_some_and(|v| skipped.contains(v.id))));
+        if !echo {
+            errors.push(describe(&err, node, path, source));
+        }
+        if node.id == tree.id || errors.len() >= MAX_ERRORS {
+            break None;
+        }
+        skipped.skip(node.id);
+        if !matches!(err.kind, node_de::Kind::UnknownKey { .. }) {
+            left_out.push(node.id);
+        }
+    };
+    file.tainted = left_out
+        .iter()
+        .filter_map(|id| nodes.get(id))
+        .map(|entry| {
+            // What an event does with its payload is checked against the
+            // payload: without it, those checks would only echo this error.
+            let in_payload =
+                entry.path.len() >= 3 && entry.path[0] == "events" && entry.path[2] == "payload";
+            let keep = if in_payload { 2 } else { entry.path.len() };
+            entry.path[..keep].to_vec()
+        })
+        .collect();
+    file.tree = Some(tree);
+    errors.sort_by_key(|err| err.position);
+    Read { file, spec, errors }
+}
+
+/// Reads one spec file; every error if there is any.
+pub fn parse(path: &Path, source: &str) -> Result<Spec, Vec<SpecError>> {
+    let read = read(path, source);
+    match read.spec {
+        Some(spec) if read.errors.is_empty() => Ok(spec),
+        _ => Err(read.errors),
+    }
+}
+
+/// JSON Schema keywords outside gatesmith's subset: named so that a spec
+/// using one hears that it is unsupported, not that it is misspelt.
+const JSON_SCHEMA_KEYWORDS: &[&str] = &[
+    "additionalItems",
+    "additionalProperties",
+    "allOf",
+    "anyOf",
+    "const",
+    "contains",
+    "contentEncoding",
+    "contentMediaType",
+    "default",
+    "definitions",
+    "deprecated",
+    "dependentRequired",
+    "dependentSchemas",
+    "else",
+    "enum",
+    "examples",
+    "exclusiveMaximum",
+    "exclusiveMinimum",
+    "format",
+    "if",
+    "maxContains",
+    "maxItems",
+    "maxLength",
+    "maxProperties",
+    "maximum",
+    "minContains",
+    "minItems",
+    "minLength",
+    "minProperties",
+    "minimum",
+    "multipleOf",
+    "not",
+    "nullable",
+    "oneOf",
+    "pattern",
+    "patternProperties",
+    "prefixItems",
+    "propertyNames",
+    "readOnly",
+    "then",
+    "title",
+    "uniqueItems",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "writeOnly",
+    "$defs",
+    "$id",
+    "$schema",
+    "$comment",
+    "$anchor",
+];
+
+fn describe(err: &node_de::Error, node: &Node, path: &Path, source: &str) -> SpecError {
+    let at = Some((node.mark.line, node.mark.column));
+    let (message, help) = match &err.kind {
+        node_de::Kind::UnknownKey { key, expected }
+            if expected.contains(&"properties") && JSON_SCHEMA_KEYWORDS.contains(&key.as_str()) =>
+        {
+            (
+                format!(
+                    "the JSON Schema keyword `{key}` is not supported by gatesmith's schema subset"
+                ),
+                format!("remove it; a schema may use {}", listed(expected)),
+            )
+        }
+        node_de::Kind::UnknownKey { key, expected } => (
+            format!("unknown key `{key}`{}", did_you_mean(key, expected)),
+            format!("keys allowed here: {}", listed(expected)),
+        ),
+        node_de::Kind::UnknownVariant { value, expected } => (
+            format!(
+                "{}`{value}` is not allowed here{}",
+                err.key
+                    .as_ref()
+                    .map(|k| format!("`{k}`: "))
+                    .unwrap_or_default(),
+                did_you_mean(value, expected)
+            ),
+            format!("write one of {}", listed(expected)),
+        ),
+        node_de::Kind::MissingKey(key) => (
+            format!("missing key `{key}`"),
+            format!("add `{key}: …` to this mapping (see docs/spec.md)"),
+        ),
+        node_de::Kind::InvalidType { found, expected } => (
+            format!(
+                "{}expected {}, found {}",
+                err.key
+                    .as_ref()
+                    .map(|k| format!("`{k}`: "))
+                    .unwrap_or_default(),
+                readable(expected),
+                found_here(node, found)
+            ),
+            "see docs/spec.md for what each key takes".to_owned(),
+        ),
+        node_de::Kind::Other(message) => (
+            format!(
+                "{}{message}",
+                err.key
+                    .as_ref()
+                    .map(|k| format!("`{k}`: "))
+                    .unwrap_or_default()
+            ),
+            String::new(),
+        ),
+    };
+    let error = SpecError::new(path, source, at, message);
+    if help.is_empty() {
+        error
+    } else {
+        error.with_help(help)
+    }
+}
+
+/// What the node holds, as a reader would put it: `a string "hello"`.
+fn found_here(node: &Node, serde_says: &str) -> String {
+    match &node.value {
+        YamlValue::Str(text) => format!("a string {text:?}"),
+        YamlValue::Int(_) | YamlValue::Float(_) | YamlValue::Bool(_) => format!(
+            "{} `{}`",
+            node.kind(),
+            node.scalar_text().unwrap_or_default()
+        ),
+        YamlValue::Null | YamlValue::Seq(_) | YamlValue::Map(_) if !serde_says.is_empty() => {
+            node.kind().to_owned()
+        }
+        _ => readable(serde_says),
+    }
+}
+
+/// serde's words for YAML's: a sequence is a list, a map a mapping.
+fn readable(text: &str) -> String {
+    text.replace("a sequence", "a list")
+        .replace("sequence", "a list")
+        .replace("a map", "a mapping")
+        .replace("map", "a mapping")
+        .replace("unit value", "nothing (null)")
+        .replace("a a ", "a ")
+}
+
+fn listed(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ` — did you mean `ack`?` when a name is close to what was written.
+fn did_you_mean(written: &str, names: &[&str]) -> String {
+    let lowered = written.to_lowercase();
+    names
+        .iter()
+        .map(|name| (strsim::jaro_winkler(&lowered, &name.to_lowercase()), name))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| format!(" — did you mean `{name}`?"))
+        .unwrap_or_default()
+}
+
+struct Indexed<'a> {
+    node: &'a Node,
+    /// The mapping keys from the top down to this node.
+    path: Vec<String>,
+}
+
+fn index(tree: &Node) -> HashMap<usize, Indexed<'_>> {
+    fn walk<'a>(node: &'a Node, path: &[String], into: &mut HashMap<usize, Indexed<'a>>) {
+        into.entry(node.id).or_insert_with(|| Indexed {
+            node,
+            path: path.to_vec(),
+        });
+        match &node.value {
+            YamlValue::Seq(items) => items.iter().for_each(|item| walk(item, path, into)),
+            YamlValue::Map(entries) => {
+                for (key, value) in entries {
+                    let mut below = path.to_vec();
+                    below.push(key.scalar_text().unwrap_or_default());
+                    walk(key, &below, into);
+                    walk(value, &below, into);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut nodes = HashMap::new();
+    walk(tree, &[], &mut nodes);
+    nodes
+}
+
+/// Reports each key that repeats an earlier one of its mapping, and leaves
+/// it out.
+fn duplicate_keys(node: &Node, skipped: &Skipped, report: &mut impl FnMut(&Node, Mark)) {
+    match &node.value {
+        YamlValue::Seq(items) => items
+            .iter()
+            .for_each(|item| duplicate_keys(item, skipped, report)),
+        YamlValue::Map(entries) => {
+            let mut seen: HashMap<String, Mark> = HashMap::new();
+            for (key, value) in entries {
+                let Some(text) = key.scalar_text() else {
+                    duplicate_keys(value, skipped, report);
+                    continue;
+                };
+                if let Some(first) = seen.get(&text) {
+                    report(key, *first);
+                    skipped.skip(key.id);
+                } else {
+                    seen.insert(text, key.mark);
+                    duplicate_keys(value, skipped, report);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_str(source: &str) -> Result<Spec, SpecError> {
+    fn parse_str(source: &str) -> Result<Spec, String> {
+        parse(Path::new("specs/test.yaml"), source).map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        })
+    }
+
+    fn messages(source: &str) -> Vec<String> {
         parse(Path::new("specs/test.yaml"), source)
+            .expect_err("the spec should be refused")
+            .iter()
+            .map(|err| {
+                let (line, column) = err.position.unwrap_or_default();
+                format!("{line}:{column} {}", err.message)
+            })
+            .collect()
     }
 
     #[test]
@@ -267,18 +643,65 @@ mod tests {
         ] {
             assert_eq!(Delay::parse(text), Ok(Delay(ms)), "{text}");
         }
-        for bad in ["2 sec", "2", "s", "-1s", "2h", "61m"] {
+        assert_eq!(Delay::parse("1h"), Ok(Delay(3_600_000)));
+        for bad in ["2 sec", "2", "s", "-1s", "2h", "61m", "1.5.2s", "1e3s"] {
             assert!(Delay::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
-    fn an_unknown_key_is_reported_with_its_line_and_column() {
-        let err = parse_str("gateway: aaa\nevents:\n  createAaa:\n    acks: hello\n").unwrap_err();
-        let text = err.to_string();
+    fn an_unknown_key_is_reported_with_its_line_column_and_a_suggestion() {
+        let text = parse_str("gateway: aaa\nevents:\n  createAaa:\n    acks: hello\n").unwrap_err();
         assert!(text.contains("specs/test.yaml:4:5"), "{text}");
-        assert!(text.contains("unknown field `acks`"), "{text}");
+        assert!(
+            text.contains("unknown key `acks` — did you mean `ack`?"),
+            "{text}"
+        );
         assert!(text.contains("    acks: hello"), "shows the line: {text}");
+        assert!(
+            text.contains("= help: keys allowed here: `description`, `payload`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_shape_error_of_a_file_is_reported_at_once_without_echoes() {
+        let found = messages(
+            "gateway: aaa\n\
+             namespace: [x]\n\
+             schemas:\n\
+             \x20 Dto: { type: strng, properties: { a: { type: string, minLength: 3 } } }\n\
+             events:\n\
+             \x20 one:\n\
+             \x20   acks: x\n\
+             \x20   reply: [{ event: e, after: 2 sec }, { data: 1 }]\n\
+             \x20   emit: [{ to: everyone, event: e }]\n\
+             \x20 one:\n\
+             \x20   ack: twice\n\
+             \x20 two:\n\
+             \x20   emit: hello\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "2:12 `namespace`: expected a string, found a list",
+                "4:16 `type`: `strng` is not allowed here — did you mean `string`?",
+                "4:56 the JSON Schema keyword `minLength` is not supported by gatesmith's schema subset",
+                "7:5 unknown key `acks` — did you mean `ack`?",
+                "8:32 `after`: cannot read delay \"2 sec\": write a number and a unit, like 500ms, 2s or 1.5m",
+                "8:41 missing key `event`",
+                "9:18 `to`: `everyone` is not allowed here",
+                "10:3 `one` is declared twice, first on line 6",
+                "13:11 `emit`: expected a list, found a string \"hello\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn yaml_syntax_errors_have_a_position() {
+        let text = parse_str("gateway: aaa\nevents:\n  a: [1, 2\n").unwrap_err();
+        assert!(text.contains("this is not valid YAML"), "{text}");
+        assert!(text.contains("specs/test.yaml:"), "{text}");
     }
 
     #[test]
@@ -287,8 +710,14 @@ mod tests {
             parse_str("gateway: a\nevents:\n  e:\n    payload: { type: object, propertys: {} }\n")
                 .unwrap_err();
         assert!(
-            err.to_string().contains("unknown field `propertys`"),
+            err.contains("unknown key `propertys` — did you mean `properties`?"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn keys_written_as_numbers_are_names() {
+        let spec = parse_str("gateway: a\nevents:\n  404: { ack: 1 }\n").unwrap();
+        assert!(spec.events.contains_key("404"));
     }
 }

@@ -240,3 +240,11 @@ fn generate_never_overwrites_a_file_without_the_header() {
     );
     assert_eq!(project.read("out/src/ping.rs"), "// mine\n");
 }
+#[test]
+fn check_fails_on_an_invalid_spec_with_its_location() {
+    let project = Project::generated();
+    project.write("specs/ping.yaml", &PING.replace("ack: pong", "acks: pong"));
+    let report = project.failing_check();
+    assert!(report.contains("specs/ping.yaml:4:5"), "{report}");
+    assert!(report.contains("did you mean `ack`"), "{report}");
+}
