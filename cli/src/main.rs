@@ -44,6 +44,10 @@ enum Command {
         #[command(flatten)]
         paths: Paths,
     },
+    /// Print the JSON Schema of the spec format (the committed copy is
+    /// docs/spec.schema.json), for editors: start a spec with
+    /// `# yaml-language-server: $schema=<path or URL of that file>`.
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -82,6 +86,10 @@ fn main() -> ExitCode {
             force,
         } => generate(&paths, dry_run, force),
         Command::Check { paths } => check(&paths),
+        Command::Schema => {
+            print!("{}", gatesmith::spec::json_schema());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

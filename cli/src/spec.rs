@@ -4,11 +4,13 @@
 //! turns YAML into these types, and a syntax or shape error into a
 //! [`SpecError`] with the file, line and column.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
+use schemars::{JsonSchema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -18,7 +20,7 @@ use crate::yaml::de::{self as node_de, Skipped};
 use crate::yaml::{self, Mark, Node, Value as YamlValue};
 
 /// One gateway, as declared in one YAML file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
     /// The gateway's name: `aaa` gives `AaaService` and the module `aaa`.
@@ -26,6 +28,7 @@ pub struct Spec {
     /// The socket.io namespace.
     #[serde(default = "root_namespace")]
     pub namespace: String,
+    /// What the gateway is for: the generated module's documentation.
     #[serde(default)]
     pub description: Option<String>,
     /// Named payload types, a JSON Schema subset.
@@ -47,9 +50,10 @@ fn root_namespace() -> String {
 }
 
 /// An event a client may emit.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
+    /// What the event does: the service method's documentation.
     #[serde(default)]
     pub description: Option<String>,
     /// The payload's schema; none for an event that carries nothing.
@@ -70,7 +74,7 @@ pub struct Event {
 }
 
 /// An event sent back to the sender.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
     pub event: String,
@@ -82,7 +86,7 @@ pub struct Reply {
 }
 
 /// An event sent to a target.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Emission {
     pub to: Target,
@@ -94,7 +98,7 @@ pub struct Emission {
 }
 
 /// Who receives an emission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
     Sender,
@@ -151,6 +155,50 @@ impl<'de> Deserialize<'de> for Delay {
     }
 }
 
+impl JsonSchema for Delay {
+    fn schema_name() -> Cow<'static, str> {
+        "Delay".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> schemars::Schema {
+        json_schema!({
+            "type": "string",
+            "description": "A delay counted from the request: a number and a unit (ms, s, m, h), at most 1h.",
+            "pattern": "^[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|min|h)$",
+            "examples": ["500ms", "2s", "1.5s", "1m"]
+        })
+    }
+}
+
+impl JsonSchema for Schema {
+    fn schema_name() -> Cow<'static, str> {
+        "Schema".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> schemars::Schema {
+        json_schema!({
+            "description": "A type: the name of a schema or of a primitive, or an inline schema.",
+            "anyOf": [
+                {
+                    "type": "string",
+                    "description": "string, integer, number, boolean, object, or a name under `schemas:`"
+                },
+                generator.subschema_for::<SchemaObject>()
+            ]
+        })
+    }
+}
+
+/// The JSON Schema of the spec format itself, for editors
+/// (`yaml-language-server`) and other tools.
+pub fn json_schema() -> String {
+    let mut schema = schemars::schema_for!(Spec);
+    schema.insert("title".to_owned(), "gatesmith gateway spec".into());
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// A payload type: the name of a schema or primitive (`integer`,
 /// `CreateAaaDto`), or an inline schema.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,7 +208,7 @@ pub enum Schema {
 }
 
 /// The JSON Schema subset gatesmith understands.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchemaObject {
     #[serde(rename = "type", default)]
@@ -168,20 +216,25 @@ pub struct SchemaObject {
     /// Refers to another schema by name, as `{ $ref: CreateAaaDto }`.
     #[serde(rename = "$ref", default)]
     pub reference: Option<String>,
+    /// The type's or field's documentation.
     #[serde(default)]
     pub description: Option<String>,
+    /// An object's fields, in order.
     #[serde(default)]
     pub properties: IndexMap<String, Schema>,
+    /// The fields that must be present; the others are optional.
     #[serde(default)]
     pub required: Vec<String>,
+    /// An array's element type.
     #[serde(default)]
     pub items: Option<Schema>,
+    /// A value of this type, for documentation.
     #[serde(default)]
     pub example: Option<Value>,
 }
 
 /// A JSON Schema `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Object,
