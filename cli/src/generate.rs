@@ -5,7 +5,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::SpecError;
 use crate::model::{self, Gateway};
-use crate::render::{self, File, RenderError};
+use crate::render::{self, File, RenderError, Templates};
 use crate::spec;
 use crate::write::{self, Planned, WriteError};
 
@@ -111,9 +111,43 @@ pub fn load_one(path: &Path, shown: &str, source: &str) -> Result<Gateway, Vec<S
     Err(errors)
 }
 
-/// Every file the specs of `specs` render to for the output folder `out`,
-/// in memory.
-pub fn render_specs(specs: &Path, out: &Path) -> Result<Vec<File>, GenerateError> {
+/// Where a project's specs, output and template overrides are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub specs: PathBuf,
+    pub out: PathBuf,
+    /// A folder of template overrides (see [`Templates::with_overrides`]).
+    pub templates: Option<PathBuf>,
+}
+
+impl Project {
+    /// Specs from `specs` rendered into `out` with the built-in templates.
+    pub fn new(specs: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        Self {
+            specs: specs.into(),
+            out: out.into(),
+            templates: None,
+        }
+    }
+
+    /// The same, with the overrides of `dir`.
+    pub fn templates(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.templates = Some(dir.into());
+        self
+    }
+
+    fn load_templates(&self) -> Result<Templates, GenerateError> {
+        match &self.templates {
+            Some(dir) => Templates::with_overrides(dir).map_err(GenerateError::Render),
+            None => Ok(Templates::builtin()),
+        }
+    }
+}
+
+/// Every file the project's specs render to, in memory.
+pub fn render_specs(project: &Project) -> Result<Vec<File>, GenerateError> {
+    let templates = project.load_templates()?;
+    let (specs, out) = (&project.specs, &project.out);
     let mut gateways = load(specs)?;
     // Headers name each spec as seen from the output folder, so that the
     // same project renders the same bytes from any working directory.
@@ -121,7 +155,7 @@ pub fn render_specs(specs: &Path, out: &Path) -> Result<Vec<File>, GenerateError
         gateway.spec_path = relative(out, Path::new(&gateway.spec_path))
             .map_err(|err| GenerateError::Io(out.to_owned(), err))?;
     }
-    render::render(&gateways).map_err(GenerateError::Render)
+    render::render(&gateways, &templates).map_err(GenerateError::Render)
 }
 
 /// `to` as a `/`-separated path relative to the folder `from`.
@@ -159,17 +193,17 @@ fn normalized(path: &Path) -> PathBuf {
     clean
 }
 
-/// What writing the specs' files under `out` would do, file by file,
-/// without writing anything.
-pub fn plan(specs: &Path, out: &Path) -> Result<Vec<Planned>, GenerateError> {
-    let files = render_specs(specs, out)?;
-    write::plan(out, files).map_err(GenerateError::Write)
+/// What writing the project's files would do, file by file, without
+/// writing anything.
+pub fn plan(project: &Project) -> Result<Vec<Planned>, GenerateError> {
+    let files = render_specs(project)?;
+    write::plan(&project.out, files).map_err(GenerateError::Write)
 }
 
-/// Renders `specs` and writes what changed under `out`, unless `dry_run`.
-/// Refuses, writing nothing, to replace a user's file or a hand edit.
-pub fn generate(specs: &Path, out: &Path, dry_run: bool) -> Result<Vec<Planned>, GenerateError> {
-    let plan = plan(specs, out)?;
+/// Renders the project and writes what changed, unless `dry_run`. Refuses,
+/// writing nothing, to replace a user's file or a hand edit.
+pub fn generate(project: &Project, dry_run: bool) -> Result<Vec<Planned>, GenerateError> {
+    let plan = plan(project)?;
     if !dry_run {
         write::execute(&plan, false).map_err(GenerateError::Write)?;
     }

@@ -15,6 +15,7 @@ pub mod write;
 pub mod yaml;
 
 pub mod check;
+pub mod config;
 mod generate;
 
-pub use generate::{GenerateError, generate, load, load_one, plan, render_specs};
+pub use generate::{GenerateError, Project, generate, load, load_one, plan, render_specs};

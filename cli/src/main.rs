@@ -2,7 +2,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use gatesmith::write;
+use gatesmith::config::Config;
+use gatesmith::render::{BUILTIN, Templates};
+use gatesmith::{Project, write};
 
 const EXIT_CODES: &str = "Exit codes:
   0  success (check: the output folder is what the specs render)
@@ -44,37 +46,77 @@ enum Command {
         #[command(flatten)]
         paths: Paths,
     },
+    /// List the built-in templates, or copy one out to start an override.
+    Templates {
+        #[command(subcommand)]
+        command: TemplatesCommand,
+    },
     /// Print the JSON Schema of the spec format (the committed copy is
     /// docs/spec.schema.json), for editors: start a spec with
     /// `# yaml-language-server: $schema=<path or URL of that file>`.
     Schema,
 }
 
+/// Where to read and write. Each defaults to `gatesmith.toml` in the working
+/// directory, if there is one, else to `specs`, `generated` and none.
+#[derive(Debug, Subcommand)]
+enum TemplatesCommand {
+    /// Each built-in template, what it renders, and the file overriding it.
+    List {
+        /// The override folder [default: `templates` in gatesmith.toml]
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Copy a built-in template into the override folder, to edit it there.
+    Eject {
+        /// The template's name, as `templates list` shows it.
+        name: String,
+        /// The override folder [default: `templates` in gatesmith.toml]
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// Replace a file that is already there.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
 #[derive(Debug, Args)]
 struct Paths {
-    /// The folder of specs (*.yaml, *.yml).
-    #[arg(long, default_value = "specs")]
-    specs: PathBuf,
-    /// The crate to write into.
-    #[arg(long, default_value = "generated")]
-    out: PathBuf,
+    /// The folder of specs (*.yaml, *.yml) [default: specs]
+    #[arg(long)]
+    specs: Option<PathBuf>,
+    /// The crate to write into [default: generated]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// A folder of template overrides: a file there named like a built-in
+    /// template (see `gatesmith templates list`) replaces it.
+    #[arg(long)]
+    templates: Option<PathBuf>,
 }
 
 impl Paths {
-    /// The command that regenerates these paths, as this program was run.
-    fn generate_command(&self) -> String {
-        // `cargo run` sets CARGO for the program it runs.
-        let program = if std::env::var_os("CARGO").is_some() {
-            "cargo run -p gatesmith --"
-        } else {
-            "gatesmith"
-        };
-        format!(
-            "{program} generate --specs {} --out {}",
-            shell_word(&self.specs),
-            shell_word(&self.out)
-        )
+    fn project(self) -> Result<Project, String> {
+        Ok(Config::load(Path::new(""))?.project(self.specs, self.out, self.templates))
     }
+}
+
+/// The command that regenerates `project`, as this program was run.
+fn generate_command(project: &Project) -> String {
+    // `cargo run` sets CARGO for the program it runs.
+    let program = if std::env::var_os("CARGO").is_some() {
+        "cargo run -p gatesmith --"
+    } else {
+        "gatesmith"
+    };
+    let mut command = format!(
+        "{program} generate --specs {} --out {}",
+        shell_word(&project.specs),
+        shell_word(&project.out)
+    );
+    if let Some(templates) = &project.templates {
+        command.push_str(&format!(" --templates {}", shell_word(templates)));
+    }
+    command
 }
 
 fn main() -> ExitCode {
@@ -84,8 +126,11 @@ fn main() -> ExitCode {
             paths,
             dry_run,
             force,
-        } => generate(&paths, dry_run, force),
-        Command::Check { paths } => check(&paths),
+        } => paths
+            .project()
+            .and_then(|project| generate(&project, dry_run, force)),
+        Command::Check { paths } => paths.project().and_then(|project| check(&project)),
+        Command::Templates { command } => templates(command),
         Command::Schema => {
             print!("{}", gatesmith::spec::json_schema());
             Ok(())
@@ -100,8 +145,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(paths: &Paths, dry_run: bool, force: bool) -> Result<(), String> {
-    let plan = gatesmith::plan(&paths.specs, &paths.out).map_err(|err| err.to_string())?;
+fn generate(project: &Project, dry_run: bool, force: bool) -> Result<(), String> {
+    let plan = gatesmith::plan(project).map_err(|err| err.to_string())?;
     if !dry_run {
         write::execute(&plan, force).map_err(|err| err.to_string())?;
     }
@@ -111,22 +156,61 @@ fn generate(paths: &Paths, dry_run: bool, force: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn check(paths: &Paths) -> Result<(), String> {
-    let plan = gatesmith::plan(&paths.specs, &paths.out).map_err(|err| err.to_string())?;
+fn check(project: &Project) -> Result<(), String> {
+    let plan = gatesmith::plan(project).map_err(|err| err.to_string())?;
     let drifted = gatesmith::check::drift(&plan);
     if drifted.is_empty() {
         println!(
             "{} is what {} renders ({} files)",
-            paths.out.display(),
-            paths.specs.display(),
+            project.out.display(),
+            project.specs.display(),
             plan.len()
         );
         return Ok(());
     }
     Err(gatesmith::check::report(
         &drifted,
-        &paths.generate_command(),
+        &generate_command(project),
     ))
+}
+
+fn templates(command: TemplatesCommand) -> Result<(), String> {
+    let config = Config::load(Path::new(""))?;
+    match command {
+        TemplatesCommand::List { templates } => {
+            let dir = templates.or(config.templates);
+            let overrides = match &dir {
+                Some(dir) if dir.exists() => {
+                    Templates::with_overrides(dir).map_err(|err| err.to_string())?
+                }
+                _ => Templates::builtin(),
+            };
+            for (name, renders, _) in BUILTIN {
+                let source = match overrides.override_of(name) {
+                    Some(path) => format!("overridden by {}", path.display()),
+                    None => "built-in".to_owned(),
+                };
+                println!("{name:<18} {source:<40} {renders}");
+            }
+            Ok(())
+        }
+        TemplatesCommand::Eject {
+            name,
+            templates,
+            force,
+        } => {
+            let dir = templates.or(config.templates).ok_or(
+                "say where to put it: --templates DIR, or `templates = \"DIR\"` in gatesmith.toml",
+            )?;
+            let path =
+                gatesmith::render::eject(&name, &dir, force).map_err(|err| err.to_string())?;
+            println!(
+                "created   {} (a copy of the built-in {name}; gatesmith now renders with it)",
+                path.display()
+            );
+            Ok(())
+        }
+    }
 }
 
 /// `path` as one word of a POSIX shell command line.
