@@ -471,7 +471,12 @@ impl Checker<'_> {
                         known.join(", ")
                     )
                 };
-                self.error(at, format!("unknown schema {name:?}: {hint}"));
+                let types = ["string", "integer", "number", "boolean", "object"];
+                let suggestion =
+                    crate::diagnostic::closest(name, known.iter().copied().chain(types))
+                        .map(|closest| format!(" — did you mean `{closest}`?"))
+                        .unwrap_or_default();
+                self.error(at, format!("unknown schema {name:?}{suggestion}: {hint}"));
                 Type::Json
             }
         }
@@ -878,5 +883,20 @@ mod tests {
         let gateway = check_str("gateway: g\nschemas:\n  Meta: { type: object }\n").unwrap();
         assert_eq!(gateway.types[0].alias_of, Some(Type::Json));
         assert!(gateway.types[0].fields.is_none());
+    }
+
+    #[test]
+    fn a_misspelt_schema_name_gets_a_suggestion() {
+        let found = errors(
+            "gateway: g\nschemas:\n  CreateDto: { type: object }\nevents:\n  e: { payload: CreateDt }\n  f: { payload: integr }\n",
+        );
+        assert!(
+            found[0].contains("unknown schema \"CreateDt\" — did you mean `CreateDto`?"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("unknown schema \"integr\" — did you mean `integer`?"),
+            "{found:?}"
+        );
     }
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::diagnostic::SpecError;
+use crate::diagnostic::{self, SpecError};
 use crate::yaml::de::{self as node_de, Skipped};
 use crate::yaml::{self, Mark, Node, Value as YamlValue};
 
@@ -578,13 +578,8 @@ fn listed(names: &[&str]) -> String {
 
 /// ` — did you mean `ack`?` when a name is close to what was written.
 fn did_you_mean(written: &str, names: &[&str]) -> String {
-    let lowered = written.to_lowercase();
-    names
-        .iter()
-        .map(|name| (strsim::jaro_winkler(&lowered, &name.to_lowercase()), name))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, name)| format!(" — did you mean `{name}`?"))
+    diagnostic::closest(written, names.iter().copied())
+        .map(|name| format!(" — did you mean `{name}`?"))
         .unwrap_or_default()
 }
 

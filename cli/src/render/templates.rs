@@ -161,11 +161,7 @@ pub fn eject(name: &str, dir: &Path, force: bool) -> Result<PathBuf, RenderError
 }
 
 fn closest(name: &str) -> String {
-    BUILTIN
-        .iter()
-        .map(|(builtin, ..)| (strsim::jaro_winkler(name, builtin), builtin))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, builtin)| format!(" (did you mean `{builtin}`?)"))
+    crate::diagnostic::closest(name, BUILTIN.iter().map(|(builtin, ..)| *builtin))
+        .map(|builtin| format!(" (did you mean `{builtin}`?)"))
         .unwrap_or_default()
 }
