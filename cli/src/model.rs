@@ -579,6 +579,8 @@ impl Checker<'_> {
                     }
                     match resolved.as_slice() {
                         [Part::Var(var)] => Data::Var(var.clone()),
+                        // Only escaped `\{{` (text pieces come merged).
+                        [Part::Text(text)] => Data::Literal(Value::String(text.clone())),
                         _ => Data::Text(resolved),
                     }
                 }
@@ -696,27 +698,47 @@ fn has_template(value: &Value) -> bool {
     }
 }
 
+#[derive(Debug, PartialEq)]
 enum Piece {
     Text(String),
     Expr(String),
 }
 
+/// Splits `text` into literal text and `{{ … }}` expressions. `\{{` is a
+/// literal `{{`: without an escape no string could say `{{`. As a backslash
+/// may also have to precede an expression, `\\` right before `{{` is one
+/// literal backslash (as in Handlebars). Any other backslash is kept as
+/// written: only one right before `{{` means something.
 fn parse_template(text: &str) -> Result<Vec<Piece>, String> {
     let mut pieces = Vec::new();
+    let mut literal = String::new();
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
-        if open > 0 {
-            pieces.push(Piece::Text(rest[..open].to_owned()));
-        }
+        let before = &rest[..open];
+        let unslashed = before.trim_end_matches('\\');
+        let backslashes = before.len() - unslashed.len();
+        literal.push_str(unslashed);
+        literal.extend(std::iter::repeat_n('\\', backslashes / 2));
         let after = &rest[open + 2..];
+        if backslashes % 2 == 1 {
+            literal.push_str("{{");
+            rest = after;
+            continue;
+        }
         let Some(close) = after.find("}}") else {
-            return Err(format!("`{{{{` without `}}}}` in {text:?}"));
+            return Err(format!(
+                "`{{{{` without `}}}}` in {text:?}: close it, or write `\\{{{{` for a literal `{{{{`"
+            ));
         };
+        if !literal.is_empty() {
+            pieces.push(Piece::Text(std::mem::take(&mut literal)));
+        }
         pieces.push(Piece::Expr(after[..close].trim().to_owned()));
         rest = &after[close + 2..];
     }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest.to_owned()));
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        pieces.push(Piece::Text(literal));
     }
     Ok(pieces)
 }
@@ -881,5 +903,56 @@ mod tests {
         let gateway = check_str("gateway: g\nschemas:\n  Meta: { type: object }\n").unwrap();
         assert_eq!(gateway.types[0].alias_of, Some(Type::Json));
         assert!(gateway.types[0].fields.is_none());
+    }
+
+    #[test]
+    fn a_backslash_before_braces_makes_them_literal() {
+        let text = |t: &str| Piece::Text(t.to_owned());
+        let expr = |e: &str| Piece::Expr(e.to_owned());
+        for (source, pieces) in [
+            (r"\{{ payload }}", vec![text("{{ payload }}")]),
+            (r"a \{{ b \{{c", vec![text("a {{ b {{c")]),
+            (r"\{{{{ payload }}", vec![text("{{"), expr("payload")]),
+            (
+                r"\\{{ payload }}!",
+                vec![text(r"\"), expr("payload"), text("!")],
+            ),
+            (r"\\\{{ x", vec![text(r"\{{ x")]),
+            (
+                r"C:\dir {{ socket.id }} \n",
+                vec![text(r"C:\dir "), expr("socket.id"), text(r" \n")],
+            ),
+            ("}} {{ a }}", vec![text("}} "), expr("a")]),
+        ] {
+            assert_eq!(parse_template(source), Ok(pieces), "{source}");
+        }
+        let unclosed = parse_template("{{ oops").err().unwrap_or_default();
+        assert!(unclosed.contains(r"write `\{{`"), "{unclosed}");
+    }
+
+    #[test]
+    fn escaped_braces_in_acks_and_data_stay_text() {
+        let gateway = check_str(
+            "gateway: g\nevents:\n  e:\n    payload: integer\n    ack: '\\{{ payload }} is {{ payload }}'\n    reply:\n      - event: r\n        data: { k: '\\{{ x }}', n: '{{ payload }}', l: ['\\\\{{ payload }}'] }\n  f:\n    ack: '\\{{ not a value }}'\n",
+        )
+        .unwrap_or_else(|errors| panic!("{errors:?}"));
+        let Some(Data::Text(parts)) = &gateway.events[0].ack else {
+            panic!("{:?}", gateway.events[0].ack)
+        };
+        assert_eq!(parts[0], Part::Text("{{ payload }} is ".into()));
+        let Data::Object(fields) = &gateway.events[0].replies[0].data else {
+            panic!("{:?}", gateway.events[0].replies[0].data)
+        };
+        assert_eq!(fields[0].1, Data::Literal("{{ x }}".into()));
+        assert!(matches!(fields[1].1, Data::Var(_)));
+        let Data::Array(items) = &fields[2].1 else {
+            panic!("{:?}", fields[2].1)
+        };
+        assert!(matches!(&items[0], Data::Text(parts) if parts[0] == Part::Text("\\".into())));
+        assert_eq!(
+            gateway.events[1].ack,
+            Some(Data::Literal("{{ not a value }}".into())),
+            "no payload needed: nothing is interpolated"
+        );
     }
 }
