@@ -219,6 +219,9 @@ impl Checker<'_> {
         }
         let mut events = Vec::new();
         for (name, event) in &spec.events {
+            if let Some(why) = cannot_be_received(name) {
+                self.error(&["events", name], why);
+            }
             let method = ident::snake(name);
             if let Some(other) = methods.insert(method.clone(), format!("event {name:?}")) {
                 self.error(
@@ -244,7 +247,7 @@ impl Checker<'_> {
             name: spec.gateway.clone(),
             namespace: spec.namespace.clone(),
             description: spec.description.clone(),
-            service: format!("{}Service", ident::upper_camel(&spec.gateway)),
+            service: ident::upper_camel_join(&spec.gateway, "Service"),
             module: gateway_ident,
             types: std::mem::take(&mut self.types),
             events,
@@ -376,11 +379,7 @@ impl Checker<'_> {
             if let Some(other) = idents.insert(field_ident.clone(), name) {
                 self.error(&field_at, format!("properties {other:?} and {name:?} both become the Rust field `{field_ident}`: rename one"));
             }
-            let ty = self.ty(
-                schema,
-                &field_at,
-                &format!("{type_name}{}", ident::upper_camel(name)),
-            );
+            let ty = self.ty(schema, &field_at, &ident::upper_camel_join(type_name, name));
             let description = match schema {
                 Schema::Inline(object) => object.description.clone(),
                 Schema::Name(_) => None,
@@ -414,7 +413,11 @@ impl Checker<'_> {
                         Some(items) => {
                             let mut at = at.to_vec();
                             at.push("items");
-                            Type::List(Box::new(self.ty(items, &at, &format!("{type_name}Item"))))
+                            Type::List(Box::new(self.ty(
+                                items,
+                                &at,
+                                &ident::upper_camel_join(type_name, "Item"),
+                            )))
                         }
                         None => {
                             self.error(at, "an array needs `items`: the type of its elements");
@@ -487,7 +490,7 @@ impl Checker<'_> {
             self.ty(
                 schema,
                 &payload_at,
-                &format!("{}Payload", ident::upper_camel(name)),
+                &ident::upper_camel_join(name, "Payload"),
             )
         });
         let example = match (&payload, &event.example) {
@@ -687,6 +690,32 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// Why clients cannot emit an event of this name to a gatesmith gateway, if
+/// they cannot. Names the server sends are not limited so.
+fn cannot_be_received(name: &str) -> Option<String> {
+    // socketioxide 0.18 reads an incoming event's name as a borrowed `&str`,
+    // which fails for a JSON string with escapes, and then drops the client.
+    if name.contains(|c: char| c == '"' || c == '\\' || c < ' ') {
+        return Some(format!(
+            "event name {name:?} cannot be received: socketioxide cannot read an incoming event name \
+             holding `\"`, `\\` or a control character (JSON escapes them); \
+             the names of events the server sends may hold them"
+        ));
+    }
+    // socket.io clients throw when asked to emit these.
+    const RESERVED: &[&str] = &[
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ];
+    RESERVED
+        .contains(&name)
+        .then(|| format!("event name {name:?} is reserved by socket.io: clients cannot emit it"))
 }
 
 fn has_template(value: &Value) -> bool {
@@ -954,5 +983,17 @@ mod tests {
             Some(Data::Literal("{{ not a value }}".into())),
             "no payload needed: nothing is interpolated"
         );
+    }
+
+    #[test]
+    fn events_clients_cannot_emit_are_refused() {
+        let found = errors(
+            "gateway: g\nevents:\n  'say \"hi\"': {}\n  'a\\b': {}\n  \"tab\\there\": {}\n  disconnect: {}\n  \"fine 'quotes' </script> \\u2028 🎉\": { reply: [{ event: \"\\\"\\\\\\n\" }] }\n",
+        );
+        assert_eq!(found.len(), 4, "{found:#?}");
+        for error in &found[..3] {
+            assert!(error.contains("cannot be received"), "{error}");
+        }
+        assert!(found[3].contains("reserved by socket.io"), "{}", found[3]);
     }
 }
