@@ -14,6 +14,26 @@ const KEYWORDS: &[&str] = &[
     "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "union",
 ];
 
+/// Type names a generated module uses unqualified. A schema of one of these
+/// names would shadow it (a struct `String` changes every `String` field) or
+/// clash with an import, so it gets a trailing underscore, as keywords do.
+const USED_TYPES: &[&str] = &[
+    "String",
+    "Vec",
+    "Option",
+    "Value",
+    "Future",
+    "Send",
+    "Sync",
+    "Serialize",
+    "Deserialize",
+    "EventContext",
+    "Gateway",
+    "Shown",
+    "To",
+    "Duration",
+];
+
 /// `findAllAaa` → `find_all_aaa`, for functions, modules and fields.
 pub fn snake(name: &str) -> String {
     finish(ascii_words(name).to_snake_case(), "x")
@@ -21,7 +41,23 @@ pub fn snake(name: &str) -> String {
 
 /// `CreateAaaDto`, `create-aaa dto` → `CreateAaaDto`, for types.
 pub fn upper_camel(name: &str) -> String {
-    finish(ascii_words(name).to_upper_camel_case(), "X")
+    let mut ident = ascii_words(name).to_upper_camel_case();
+    if ident.is_empty() || ident.starts_with(|c: char| c.is_ascii_digit()) {
+        // `X1st`, not `X_1st`: rustc warns that the latter is not UpperCamelCase.
+        ident.insert(0, 'X');
+    }
+    if USED_TYPES.contains(&ident.as_str()) {
+        ident.push('_');
+    }
+    finish(ident, "X")
+}
+
+/// The type named by `first` then `second`: `Note` and `author` →
+/// `NoteAuthor`, `aaa` and `Service` → `AaaService`. Either may already be
+/// a converted name: its trailing `_` (`Self_`) must not end up inside
+/// (`Self_Payload`), which rustc warns is not UpperCamelCase.
+pub fn upper_camel_join(first: &str, second: &str) -> String {
+    upper_camel(&format!("{} {}", upper_camel(first), upper_camel(second)))
 }
 
 /// Anything that cannot be part of an identifier separates words.
@@ -78,9 +114,37 @@ mod tests {
             ("user-profile", "UserProfile"),
             ("user_profile", "UserProfile"),
             ("Self", "Self_"),
-            ("1st", "X_1st"),
+            ("1st", "X1st"),
+            ("", "X"),
+            ("<!-- -->", "X"),
+            ("String", "String_"),
+            ("value", "Value_"),
+            ("Strings", "Strings"),
         ] {
             assert_eq!(upper_camel(name), ident, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn joined_names_stay_upper_camel_case() {
+        for (first, second, ident) in [
+            ("aaa", "Service", "AaaService"),
+            ("chat-room", "Service", "ChatRoomService"),
+            ("self", "Service", "SelfService"),
+            ("Self_", "Payload", "SelfPayload"),
+            ("X1st", "Item", "X1stItem"),
+            ("DeepTags", "Item", "DeepTagsItem"),
+            ("Message", "author", "MessageAuthor"),
+            ("Note", "", "NoteX"),
+            ("HttpRequest", "2fa", "HttpRequestX2fa"),
+            ("Str", "ing", "StrIng"),
+            ("", "Payload", "XPayload"),
+        ] {
+            assert_eq!(
+                upper_camel_join(first, second),
+                ident,
+                "{first:?} {second:?}"
+            );
         }
     }
 }

@@ -210,6 +210,9 @@ impl Checker<'_> {
         }
         let mut events = Vec::new();
         for (name, event) in &spec.events {
+            if let Some(why) = cannot_be_received(name) {
+                self.error(&["events", name], why);
+            }
             let method = ident::snake(name);
             if let Some(other) = methods.insert(method.clone(), format!("event {name:?}")) {
                 self.error(
@@ -235,7 +238,7 @@ impl Checker<'_> {
             name: spec.gateway.clone(),
             namespace: spec.namespace.clone(),
             description: spec.description.clone(),
-            service: format!("{}Service", ident::upper_camel(&spec.gateway)),
+            service: ident::upper_camel_join(&spec.gateway, "Service"),
             module: gateway_ident,
             types: std::mem::take(&mut self.types),
             events,
@@ -374,11 +377,7 @@ impl Checker<'_> {
             if let Some(other) = idents.insert(field_ident.clone(), name) {
                 self.error(&field_at, format!("properties {other:?} and {name:?} both become the Rust field `{field_ident}`: rename one"));
             }
-            let ty = self.ty(
-                schema,
-                &field_at,
-                &format!("{type_name}{}", ident::upper_camel(name)),
-            );
+            let ty = self.ty(schema, &field_at, &ident::upper_camel_join(type_name, name));
             let description = match schema {
                 Schema::Inline(object) => object.description.clone(),
                 Schema::Name(_) => None,
@@ -412,7 +411,11 @@ impl Checker<'_> {
                         Some(items) => {
                             let mut at = at.to_vec();
                             at.push("items");
-                            Type::List(Box::new(self.ty(items, &at, &format!("{type_name}Item"))))
+                            Type::List(Box::new(self.ty(
+                                items,
+                                &at,
+                                &ident::upper_camel_join(type_name, "Item"),
+                            )))
                         }
                         None => {
                             self.error(at, "an array needs `items`: the type of its elements");
@@ -490,7 +493,7 @@ impl Checker<'_> {
             self.ty(
                 schema,
                 &payload_at,
-                &format!("{}Payload", ident::upper_camel(name)),
+                &ident::upper_camel_join(name, "Payload"),
             )
         });
         let example = match (&payload, &event.example) {
@@ -582,6 +585,8 @@ impl Checker<'_> {
                     }
                     match resolved.as_slice() {
                         [Part::Var(var)] => Data::Var(var.clone()),
+                        // Only escaped `\{{` (text pieces come merged).
+                        [Part::Text(text)] => Data::Literal(Value::String(text.clone())),
                         _ => Data::Text(resolved),
                     }
                 }
@@ -690,6 +695,32 @@ impl Checker<'_> {
     }
 }
 
+/// Why clients cannot emit an event of this name to a gatesmith gateway, if
+/// they cannot. Names the server sends are not limited so.
+fn cannot_be_received(name: &str) -> Option<String> {
+    // socketioxide 0.18 reads an incoming event's name as a borrowed `&str`,
+    // which fails for a JSON string with escapes, and then drops the client.
+    if name.contains(|c: char| c == '"' || c == '\\' || c < ' ') {
+        return Some(format!(
+            "event name {name:?} cannot be received: socketioxide cannot read an incoming event name \
+             holding `\"`, `\\` or a control character (JSON escapes them); \
+             the names of events the server sends may hold them"
+        ));
+    }
+    // socket.io clients throw when asked to emit these.
+    const RESERVED: &[&str] = &[
+        "connect",
+        "connect_error",
+        "disconnect",
+        "disconnecting",
+        "newListener",
+        "removeListener",
+    ];
+    RESERVED
+        .contains(&name)
+        .then(|| format!("event name {name:?} is reserved by socket.io: clients cannot emit it"))
+}
+
 fn has_template(value: &Value) -> bool {
     match value {
         Value::String(text) => text.contains("{{"),
@@ -699,27 +730,47 @@ fn has_template(value: &Value) -> bool {
     }
 }
 
+#[derive(Debug, PartialEq)]
 enum Piece {
     Text(String),
     Expr(String),
 }
 
+/// Splits `text` into literal text and `{{ … }}` expressions. `\{{` is a
+/// literal `{{`: without an escape no string could say `{{`. As a backslash
+/// may also have to precede an expression, `\\` right before `{{` is one
+/// literal backslash (as in Handlebars). Any other backslash is kept as
+/// written: only one right before `{{` means something.
 fn parse_template(text: &str) -> Result<Vec<Piece>, String> {
     let mut pieces = Vec::new();
+    let mut literal = String::new();
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
-        if open > 0 {
-            pieces.push(Piece::Text(rest[..open].to_owned()));
-        }
+        let before = &rest[..open];
+        let unslashed = before.trim_end_matches('\\');
+        let backslashes = before.len() - unslashed.len();
+        literal.push_str(unslashed);
+        literal.extend(std::iter::repeat_n('\\', backslashes / 2));
         let after = &rest[open + 2..];
+        if backslashes % 2 == 1 {
+            literal.push_str("{{");
+            rest = after;
+            continue;
+        }
         let Some(close) = after.find("}}") else {
-            return Err(format!("`{{{{` without `}}}}` in {text:?}"));
+            return Err(format!(
+                "`{{{{` without `}}}}` in {text:?}: close it, or write `\\{{{{` for a literal `{{{{`"
+            ));
         };
+        if !literal.is_empty() {
+            pieces.push(Piece::Text(std::mem::take(&mut literal)));
+        }
         pieces.push(Piece::Expr(after[..close].trim().to_owned()));
         rest = &after[close + 2..];
     }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest.to_owned()));
+    literal.push_str(rest);
+    if !literal.is_empty() {
+        pieces.push(Piece::Text(literal));
     }
     Ok(pieces)
 }
@@ -898,5 +949,68 @@ mod tests {
             found[1].contains("unknown schema \"integr\" — did you mean `integer`?"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn a_backslash_before_braces_makes_them_literal() {
+        let text = |t: &str| Piece::Text(t.to_owned());
+        let expr = |e: &str| Piece::Expr(e.to_owned());
+        for (source, pieces) in [
+            (r"\{{ payload }}", vec![text("{{ payload }}")]),
+            (r"a \{{ b \{{c", vec![text("a {{ b {{c")]),
+            (r"\{{{{ payload }}", vec![text("{{"), expr("payload")]),
+            (
+                r"\\{{ payload }}!",
+                vec![text(r"\"), expr("payload"), text("!")],
+            ),
+            (r"\\\{{ x", vec![text(r"\{{ x")]),
+            (
+                r"C:\dir {{ socket.id }} \n",
+                vec![text(r"C:\dir "), expr("socket.id"), text(r" \n")],
+            ),
+            ("}} {{ a }}", vec![text("}} "), expr("a")]),
+        ] {
+            assert_eq!(parse_template(source), Ok(pieces), "{source}");
+        }
+        let unclosed = parse_template("{{ oops").err().unwrap_or_default();
+        assert!(unclosed.contains(r"write `\{{`"), "{unclosed}");
+    }
+
+    #[test]
+    fn escaped_braces_in_acks_and_data_stay_text() {
+        let gateway = check_str(
+            "gateway: g\nevents:\n  e:\n    payload: integer\n    ack: '\\{{ payload }} is {{ payload }}'\n    reply:\n      - event: r\n        data: { k: '\\{{ x }}', n: '{{ payload }}', l: ['\\\\{{ payload }}'] }\n  f:\n    ack: '\\{{ not a value }}'\n",
+        )
+        .unwrap_or_else(|errors| panic!("{errors:?}"));
+        let Some(Data::Text(parts)) = &gateway.events[0].ack else {
+            panic!("{:?}", gateway.events[0].ack)
+        };
+        assert_eq!(parts[0], Part::Text("{{ payload }} is ".into()));
+        let Data::Object(fields) = &gateway.events[0].replies[0].data else {
+            panic!("{:?}", gateway.events[0].replies[0].data)
+        };
+        assert_eq!(fields[0].1, Data::Literal("{{ x }}".into()));
+        assert!(matches!(fields[1].1, Data::Var(_)));
+        let Data::Array(items) = &fields[2].1 else {
+            panic!("{:?}", fields[2].1)
+        };
+        assert!(matches!(&items[0], Data::Text(parts) if parts[0] == Part::Text("\\".into())));
+        assert_eq!(
+            gateway.events[1].ack,
+            Some(Data::Literal("{{ not a value }}".into())),
+            "no payload needed: nothing is interpolated"
+        );
+    }
+
+    #[test]
+    fn events_clients_cannot_emit_are_refused() {
+        let found = errors(
+            "gateway: g\nevents:\n  'say \"hi\"': {}\n  'a\\b': {}\n  \"tab\\there\": {}\n  disconnect: {}\n  \"fine 'quotes' </script> \\u2028 🎉\": { reply: [{ event: \"\\\"\\\\\\n\" }] }\n",
+        );
+        assert_eq!(found.len(), 4, "{found:#?}");
+        for error in &found[..3] {
+            assert!(error.contains("cannot be received"), "{error}");
+        }
+        assert!(found[3].contains("reserved by socket.io"), "{}", found[3]);
     }
 }

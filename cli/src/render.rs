@@ -101,6 +101,16 @@ fn rust_file(source: &str, template: &str, specs: &[&str]) -> Result<String, Ren
 /// The header every generated file starts with, its two sentences joined
 /// by `separator`: it carries [`GENERATED_MARK`] and names the specs.
 fn header(specs: &[&str], separator: &str) -> String {
+    // A file name may hold anything: on one line, and no `>` to end the
+    // page's `<!-- … -->` comment.
+    let specs: Vec<String> = specs
+        .iter()
+        .map(|path| {
+            rust::comment_text(path)
+                .replace('<', "\\u{3c}")
+                .replace('>', "\\u{3e}")
+        })
+        .collect();
     format!(
         "{GENERATED_MARK} from {}.{separator}Do not edit: edit the spec and run `gatesmith generate`.",
         specs.join(", ")
@@ -116,7 +126,10 @@ fn space_items(source: &str) -> String {
         let indent = line.len() - line.trim_start().len();
         let text = line.trim_start();
         if let Some(previous) = previous {
-            let closes = previous.trim() == "}" || previous.trim_end().ends_with(';');
+            // A comment ending in `;` (spec text may) closes nothing: a blank
+            // line after a doc comment would detach it from its item.
+            let closes = previous.trim() == "}"
+                || (previous.trim_end().ends_with(';') && !previous.trim_start().starts_with("//"));
             let starts_item = [
                 "///", "#[", "pub ", "fn ", "impl ", "use ", "const ", "mod ",
             ]
@@ -135,29 +148,39 @@ fn space_items(source: &str) -> String {
     out
 }
 
-/// `///` lines holding `text`, or `fallback` when there is none. Splitting
-/// on every line break keeps spec text inside the comment.
-fn doc_comment(text: Option<&str>, fallback: &str) -> String {
-    comment_lines("///", text.unwrap_or(fallback))
+/// `///` lines holding a spec's `description`, or else `fallback`, which is
+/// gatesmith's own Markdown (spec names in it made safe by [`rust::doc_code`]).
+fn doc_comment(description: Option<&str>, fallback: &str) -> String {
+    match described(description) {
+        Some(text) => comment_lines("///", &rust::doc_markdown(text)),
+        None => comment_lines("///", fallback),
+    }
 }
 
-fn comment_lines(prefix: &str, text: &str) -> String {
-    text.split([
-        '\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}', '\u{c}',
-    ])
-    .map(|line| format!("{prefix} {line}").trim_end().to_owned())
-    .collect::<Vec<_>>()
-    .join("\n")
+/// A description that says something: a blank one would make an empty doc
+/// comment, which clippy warns about.
+fn described(description: Option<&str>) -> Option<&str> {
+    description.filter(|text| !text.trim().is_empty())
+}
+
+/// `markdown`, already safe for a comment, as lines starting with `prefix`.
+fn comment_lines(prefix: &str, markdown: &str) -> String {
+    markdown
+        .split('\n')
+        .map(|line| format!("{prefix} {line}").trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn module_doc(gateway: &Gateway) -> String {
     let mut text = format!(
-        "The `{}` gateway on namespace `{}`.",
-        gateway.name, gateway.namespace
+        "The `{}` gateway on namespace {}.",
+        gateway.name,
+        rust::doc_code(&gateway.namespace)
     );
-    if let Some(description) = &gateway.description {
+    if let Some(description) = described(gateway.description.as_deref()) {
         text.push_str("\n\n");
-        text.push_str(description);
+        text.push_str(&rust::doc_markdown(description));
     }
     comment_lines("//!", &text)
 }
@@ -196,13 +219,13 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
     context! {
         g => context! {
             module_doc => module_doc(gateway),
-            service_doc => doc_comment(Some(&format!(
+            service_doc => doc_comment(None, &format!(
                 "What the `{}` gateway does with each event. Every method\n\
-                 defaults to what `{}` declares: implement this trait and\n\
+                 defaults to what {} declares: implement this trait and\n\
                  override a method to give its event your own behaviour.\n\n\
                  The emissions the spec declares happen whatever a method returns.",
-                gateway.name, gateway.spec_path
-            )), ""),
+                gateway.name, rust::doc_code(&gateway.spec_path)
+            )),
             service => gateway.service,
             name_literal => rust::string_literal(&gateway.name),
             namespace_literal => rust::string_literal(&gateway.namespace),
@@ -289,8 +312,8 @@ fn field_view(field: &Field) -> FieldView {
         doc: doc_comment(
             field.description.as_deref(),
             &format!(
-                "`{}`{}",
-                field.name,
+                "{}{}",
+                rust::doc_code(&field.name),
                 if field.required { "" } else { ", optional" }
             ),
         ),
@@ -311,18 +334,17 @@ fn event_view(event: &Event) -> EventView {
         None => ("()", String::new()),
     };
     let acks = match &event.ack {
-        Some(Data::Literal(Value::String(text))) => format!("acks {text:?}"),
+        // Debug output is one line, its line breaks and controls escaped.
+        Some(Data::Literal(Value::String(text))) => {
+            format!("acks {}", rust::doc_markdown(&format!("{text:?}")))
+        }
         Some(_) => "acks what the spec declares".to_owned(),
         None => "sends no ack".to_owned(),
     };
-    let summary = format!("`{}`: {acks}.", event.name.replace('`', "'"));
-    let doc = match &event.description {
-        Some(description) => format!(
-            "{}\n///\n{}",
-            doc_comment(Some(description), ""),
-            doc_comment(Some(&summary), "")
-        ),
-        None => doc_comment(Some(&summary), ""),
+    let summary = doc_comment(None, &format!("{}: {acks}.", rust::doc_code(&event.name)));
+    let doc = match described(event.description.as_deref()) {
+        Some(description) => format!("{}\n///\n{summary}", doc_comment(Some(description), "")),
+        None => summary,
     };
     EventView {
         name_literal: rust::string_literal(&event.name),
@@ -397,6 +419,11 @@ pub fn script_json(value: &Value) -> String {
             '&' => out.push_str("\\u0026"),
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
+            // Text-direction controls would make the committed page read
+            // otherwise than it parses; escaped, they mean the same.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
             c => out.push(c),
         }
     }
@@ -409,10 +436,10 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_the_script() {
-        let value = json!({"event": "</script><script>alert(1)</script>", "x": "<!--", "y": "a\u{2028}b&c"});
+        let value = json!({"event": "</script><script>alert(1)</script>", "x": "<!--", "y": "a\u{2028}b&c", "\u{202e}z\u{2069}": 1});
         let text = script_json(&value);
         assert!(
-            !text.contains('<') && !text.contains('>') && !text.contains('&'),
+            !text.contains(['<', '>', '&', '\u{2028}', '\u{202e}', '\u{2069}']),
             "{text}"
         );
         assert_eq!(

@@ -1,5 +1,6 @@
-//! Support shared by the integration tests: serving the generated lesson
-//! gateway on a free port, and running the Node test files against it.
+//! Support shared by the integration tests: serving a generated gateway
+//! (the lesson's, or a test fixture's) on a free port, and running the Node
+//! test files against it.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -7,7 +8,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use gatesmith_generated::aaa;
-use gatesmith_runtime::Host;
+use gatesmith_runtime::{Gateway, Host};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -17,10 +18,20 @@ pub fn root() -> PathBuf {
 /// Serves the lesson's gateway and page, as `generated/src/main.rs` does,
 /// on a free port of 127.0.0.1, until the test's runtime ends.
 pub async fn serve_lesson() -> SocketAddr {
+    serve(
+        gatesmith_generated::PAGES_DIR,
+        aaa::gateway(aaa::SpecAaaService),
+    )
+    .await
+}
+
+/// Serves `gateway` and the pages in `pages_dir` (a generated crate's
+/// `PAGES_DIR`) on a free port of 127.0.0.1, until the test's runtime ends.
+pub async fn serve(pages_dir: &str, gateway: Gateway) -> SocketAddr {
     let bound = Host::new()
         .addr(([127, 0, 0, 1], 0).into())
-        .pages(gatesmith_generated::PAGES_DIR)
-        .gateway(aaa::gateway(aaa::SpecAaaService))
+        .pages(pages_dir)
+        .gateway(gateway)
         .bind()
         .await
         .expect("bind a free port on 127.0.0.1");
