@@ -402,7 +402,12 @@ fn page_context(gateways: &[Gateway]) -> TemplateValue {
         })
         .collect();
     context! {
-        gateways => gateways.iter().map(|g| context! { name => g.name, namespace => g.namespace }).collect::<Vec<_>>(),
+        gateways => gateways.iter().map(|g| context! {
+            name => g.name,
+            namespace => g.namespace,
+            events => g.events.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            server_events => g.server_events,
+        }).collect::<Vec<_>>(),
         gateways_json => TemplateValue::from_safe_string(script_json(&Value::Array(page))),
     }
 }

@@ -207,3 +207,21 @@ fn eject_copies_a_built_in_that_then_renders_the_same() {
         "{unknown}"
     );
 }
+
+#[test]
+fn an_override_can_extend_its_built_in_and_replace_one_block() {
+    let project = Project::new();
+    project.ok(&["generate"]);
+    let builtin_page = project.read("generated/pages/index.html");
+    project.write(
+        "tpl/index.html.jinja",
+        "{% extends \"builtin/index.html.jinja\" %}\n{% block intro %}<p>The {{ gateways[0].name }} shop</p>{% endblock %}\n",
+    );
+    project.ok(&["generate", "--templates", "tpl"]);
+    let page = project.read("generated/pages/index.html");
+    assert!(page.contains("<p>The ping shop</p>"), "{page}");
+    assert!(!page.contains("On connect this page emits"), "{page}");
+    // Everything outside the block is the built-in's, script included.
+    let script = &builtin_page[builtin_page.find("<ol id=\"log\">").expect("log")..];
+    assert!(page.ends_with(script), "{page}");
+}
