@@ -257,6 +257,18 @@ impl Checker<'_> {
         gateway
     }
 
+    /// What else the generated module declares under `type_name`, if anything.
+    fn generated_item(&self, type_name: &str) -> Option<String> {
+        let service = ident::upper_camel_join(&self.spec.gateway, "Service");
+        if type_name == service {
+            Some("the gateway's service trait".to_owned())
+        } else if type_name == format!("Spec{service}") {
+            Some(format!("the gateway's default service `Spec{service}`"))
+        } else {
+            None
+        }
+    }
+
     fn schemas(&mut self) {
         let spec = self.spec;
         let mut idents: BTreeMap<String, &str> = BTreeMap::new();
@@ -270,6 +282,13 @@ impl Checker<'_> {
                 self.error(
                     &["schemas", name],
                     format!("schema name {name:?} is a JSON Schema type: choose another name"),
+                );
+                continue;
+            }
+            if let Some(item) = self.generated_item(&type_name) {
+                self.error(
+                    &["schemas", name],
+                    format!("schema {name:?} becomes the Rust type `{type_name}`, which is {item}: rename the schema"),
                 );
                 continue;
             }
@@ -430,7 +449,9 @@ impl Checker<'_> {
                                 .schemas
                                 .keys()
                                 .any(|name| ident::upper_camel(name) == type_name);
-                        if taken {
+                        if let Some(item) = self.generated_item(type_name) {
+                            self.error(at, format!("this inline object becomes the Rust type `{type_name}`, which is {item}: declare it under `schemas:` with another name and refer to it"));
+                        } else if taken {
                             self.error(at, format!("this inline object becomes the Rust type `{type_name}`, which a schema already is: declare it under `schemas:` and refer to it by name"));
                             return Type::Json;
                         }
@@ -1012,5 +1033,20 @@ mod tests {
             assert!(error.contains("cannot be received"), "{error}");
         }
         assert!(found[3].contains("reserved by socket.io"), "{}", found[3]);
+    }
+
+    #[test]
+    fn a_type_cannot_take_the_service_traits_name() {
+        let found = errors(
+            "gateway: shop\nschemas:\n  ShopService: { type: object, properties: { a: string } }\n  spec shop service: { type: object, properties: { a: string } }\n",
+        );
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains(
+                "becomes the Rust type `ShopService`, which is the gateway's service trait"
+            ),
+            "{found:?}"
+        );
+        assert!(found[1].contains("`SpecShopService`"), "{found:?}");
     }
 }
