@@ -199,6 +199,15 @@ impl Checker<'_> {
                     spec.namespace
                 ),
             );
+        } else if spec.namespace.contains(',') || spec.namespace.chars().any(char::is_control) {
+            // socket.io packets end the namespace at `,`.
+            self.error(
+                &["namespace"],
+                format!(
+                    "namespace {:?} holds `,` or a control character, which socket.io cannot carry in a namespace",
+                    spec.namespace
+                ),
+            );
         }
         self.schemas();
         let mut methods: BTreeMap<String, String> = BTreeMap::new();
@@ -1048,5 +1057,16 @@ mod tests {
             "{found:?}"
         );
         assert!(found[1].contains("`SpecShopService`"), "{found:?}");
+    }
+
+    #[test]
+    fn a_namespace_socket_io_cannot_carry_is_refused() {
+        for namespace in ["/a,b", "/a\\tb"] {
+            let found = errors(&format!("gateway: g\nnamespace: \"{namespace}\"\n"));
+            assert!(
+                found[0].contains("which socket.io cannot carry"),
+                "{found:?}"
+            );
+        }
     }
 }
