@@ -22,8 +22,14 @@ impl SpecError {
         position: Option<(usize, usize)>,
         message: impl Into<String>,
     ) -> Self {
-        let source_line = position
-            .and_then(|(line, _)| source.lines().nth(line.wrapping_sub(1)).map(str::to_owned));
+        // Lines as YAML counts them: a lone `\r` ends one too.
+        let source_line = position.and_then(|(line, _)| {
+            source
+                .split('\n')
+                .flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r'))
+                .nth(line.wrapping_sub(1))
+                .map(str::to_owned)
+        });
         Self {
             path: path.to_owned(),
             position,

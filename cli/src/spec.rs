@@ -330,6 +330,8 @@ const MAX_ERRORS: usize = 50;
 /// Reads one spec file, reporting every error in it, not just the first:
 /// each bad node is reported, then left out, and the file read again.
 pub fn read(path: &Path, source: &str) -> Read {
+    // A byte order mark is not part of the first key.
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let mut file = SpecFile {
         path: path.to_owned(),
         source: source.to_owned(),
@@ -767,5 +769,22 @@ mod tests {
     fn keys_written_as_numbers_are_names() {
         let spec = parse_str("gateway: a\nevents:\n  404: { ack: 1 }\n").unwrap();
         assert!(spec.events.contains_key("404"));
+    }
+
+    #[test]
+    fn positions_hold_with_a_byte_order_mark_and_any_line_break() {
+        for source in [
+            "\u{feff}gateway: a\nevents:\n  e:\n    acks: 1\n",
+            "gateway: a\r\nevents:\r\n  e:\r\n    acks: 1\r\n",
+            "gateway: a\revents:\r  e:\r    acks: 1\r",
+        ] {
+            assert_eq!(
+                messages(source),
+                ["4:5 unknown key `acks` — did you mean `ack`?"],
+                "{source:?}"
+            );
+            let shown = parse_str(source).unwrap_err();
+            assert!(shown.contains("4 |     acks: 1\n"), "{shown}");
+        }
     }
 }
