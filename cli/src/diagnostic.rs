@@ -49,7 +49,11 @@ impl fmt::Display for SpecError {
                 writeln!(f, "{line} | {text}")?;
                 write!(f, "{gutter} | {}^", " ".repeat(column.saturating_sub(1)))
             }
-            _ => write!(f, "  --> {}", self.path.display()),
+            // At the end of the file, past its last line: no line to show.
+            (Some((line, column)), None) => {
+                write!(f, "  --> {}:{line}:{column}", self.path.display())
+            }
+            (None, _) => write!(f, "  --> {}", self.path.display()),
         }
     }
 }
@@ -87,7 +91,7 @@ fn locate(source: &str, at: &[&str]) -> Option<(usize, usize)> {
 
 fn find_key(line: &str, key: &str) -> Option<usize> {
     let mut start = 0;
-    while let Some(offset) = line[start..].find(key) {
+    while let Some(offset) = line.get(start..).and_then(|rest| rest.find(key)) {
         let at = start + offset;
         let before = line[..at].chars().next_back();
         let after = &line[at + key.len()..];
@@ -101,7 +105,16 @@ fn find_key(line: &str, key: &str) -> Option<usize> {
         if boundary && after.trim_start().starts_with(':') {
             return Some(at);
         }
-        start = start + offset + key.len();
+        // An empty key (`'': …`) matches everywhere: step a character on.
+        let step = if key.is_empty() {
+            line[start + offset..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8)
+        } else {
+            key.len()
+        };
+        start = start + offset + step;
     }
     None
 }
@@ -127,6 +140,23 @@ mod tests {
             Some((7, 14))
         );
         assert_eq!(locate(SPEC, &["events", "missing"]), None);
+    }
+
+    #[test]
+    fn a_position_past_the_last_line_is_still_shown() {
+        // Found by tests/scale.rs: an error at the end of a file lost its position.
+        let err = SpecError::new(Path::new("specs/a.yaml"), "a: [\n", Some((2, 1)), "eof");
+        assert_eq!(err.to_string(), "error: eof\n  --> specs/a.yaml:2:1");
+    }
+
+    #[test]
+    fn an_empty_key_is_found_and_does_not_hang_the_search() {
+        // Found by tests/scale.rs: searching for an empty property name
+        // looped forever.
+        let source = "a:\n  properties:\n    x: 1\n    '': Nope\n";
+        assert_eq!(locate(source, &["a", "properties", ""]), Some((4, 5)));
+        assert_eq!(locate(source, &["a", "missing", ""]), None);
+        assert_eq!(find_key("no key here", ""), None);
     }
 
     #[test]

@@ -222,15 +222,44 @@ impl<'de> Deserialize<'de> for Schema {
 
 /// Reads one spec file.
 pub fn parse(path: &Path, source: &str) -> Result<Spec, SpecError> {
-    serde_yaml::from_str(source).map_err(|err| {
+    // Some editors start a UTF-8 file with a byte order mark, which
+    // serde_yaml refuses as if a second document began.
+    let body = source.strip_prefix('\u{feff}').unwrap_or(source);
+    serde_yaml::from_str(body).map_err(|err| {
         let location = err.location();
+        let mut message = err.to_string();
+        if let Some(l) = &location {
+            // Shown once, as the error's position, not again in the text.
+            message = message.replacen(
+                &format!(" at line {} column {}", l.line(), l.column()),
+                "",
+                1,
+            );
+        }
         SpecError::new(
             path,
             source,
-            location.map(|l| (l.line(), l.column())),
-            err.to_string(),
+            location.map(|l| line_column(body, l.index())),
+            message,
         )
     })
+}
+
+/// The 1-based line and column (in characters) of the byte `index`, lines
+/// counted as [`str::lines`] counts them, so the line shown is the right
+/// one. libyaml's own line count differs: it also breaks lines at a lone
+/// `\r`, U+0085, U+2028 and U+2029.
+fn line_column(source: &str, index: usize) -> (usize, usize) {
+    let mut index = index.min(source.len());
+    while !source.is_char_boundary(index) {
+        index -= 1;
+    }
+    let before = &source[..index];
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
 }
 
 #[cfg(test)]
@@ -279,6 +308,34 @@ mod tests {
         assert!(text.contains("specs/test.yaml:4:5"), "{text}");
         assert!(text.contains("unknown field `acks`"), "{text}");
         assert!(text.contains("    acks: hello"), "shows the line: {text}");
+    }
+
+    #[test]
+    fn positions_count_lines_as_the_line_shown_does() {
+        // Found by tests/scale.rs: libyaml breaks lines at U+2028 (and a
+        // lone CR), so errors below such a string pointed lines too far.
+        let err = parse_str(
+            "gateway: a\ndescription: \"one\u{2028}two\rthree\"\nevents:\n  e:\n    acks: hello\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.position, Some((5, 5)), "{text}");
+        assert!(text.contains("specs/test.yaml:5:5"), "{text}");
+        assert!(text.contains("5 |     acks: hello"), "{text}");
+        assert!(
+            !text.contains("at line"),
+            "the position is shown once: {text}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_as_nothing() {
+        // Found writing the test above: serde_yaml took a file starting
+        // with one for several documents.
+        parse_str("\u{feff}gateway: a\n").unwrap();
+        let err = parse_str("\u{feff}gateway: a\nevents:\n  é:\n    acks: hello\n").unwrap_err();
+        assert_eq!(err.position, Some((4, 5)), "{err}");
+        assert!(err.to_string().contains("unknown field `acks`"), "{err}");
     }
 
     #[test]
