@@ -169,9 +169,25 @@ fn comment_lines(prefix: &str, text: &str) -> String {
     text.split([
         '\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{b}', '\u{c}',
     ])
-    .map(|line| format!("{prefix} {line}").trim_end().to_owned())
+    .map(|line| {
+        format!("{prefix} {}", without_bidi(line))
+            .trim_end()
+            .to_owned()
+    })
     .collect::<Vec<_>>()
     .join("\n")
+}
+
+/// rustc refuses a comment holding a character that changes the text's
+/// direction (the deny-by-default `text_direction_codepoint_in_comment`
+/// lint), so such characters are written as their escapes.
+fn without_bidi(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 fn module_doc(gateway: &Gateway) -> String {
@@ -430,6 +446,67 @@ pub fn script_json(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_hold_no_character_that_changes_the_text_direction() {
+        // Found by tests/scale.rs: a description with U+202E made a doc
+        // comment rustc refuses.
+        let doc = doc_comment(Some("a\u{202e}b\u{2066}c\u{200f}"), "");
+        assert_eq!(doc, "/// a\\u{202e}b\\u{2066}c\u{200f}");
+    }
+
+    fn render_str(source: &str) -> Vec<File> {
+        let path = std::path::Path::new("specs/t.yaml");
+        let spec = crate::spec::parse(path, source).unwrap();
+        let gateway = crate::model::check(&spec, path, "specs/t.yaml", source).unwrap();
+        render(&[gateway]).unwrap()
+    }
+
+    #[test]
+    fn handlers_call_the_service_through_its_trait() {
+        // Found by tests/scale.rs: `service.clone(&cx)` on the handler's
+        // `Arc` called `Arc::clone`, and `into`, `drop`… the prelude's.
+        let files = render_str("gateway: g\nevents:\n  clone: {}\n  into: { payload: integer }\n");
+        let module = &files[0].contents;
+        assert!(
+            module.contains("GService::clone(&*service, &cx).await"),
+            "{module}"
+        );
+        assert!(
+            module.contains("GService::into(&*service, payload, &cx).await"),
+            "{module}"
+        );
+    }
+
+    #[test]
+    fn a_gateway_without_events_registers_none() {
+        // Found by tests/scale.rs: `.events(|events| {})` left `events` unused.
+        let files = render_str("gateway: g\n");
+        assert!(
+            !files[0].contents.contains("|events|"),
+            "{}",
+            files[0].contents
+        );
+    }
+
+    #[test]
+    fn spec_text_never_runs_as_a_doctest() {
+        // A description with a code block made `cargo test` of the
+        // generated crate compile it as a doctest.
+        let files = render_str("gateway: g\ndescription: \"```\\nnot rust\\n```\"\n");
+        assert!(
+            files[0].contents.contains("//! ```\n//! not rust"),
+            "{}",
+            files[0].contents
+        );
+        assert!(
+            files[1]
+                .contents
+                .contains("#[cfg(not(doctest))]\npub mod g;"),
+            "{}",
+            files[1].contents
+        );
+    }
 
     #[test]
     fn script_json_cannot_close_the_script() {

@@ -77,7 +77,7 @@ fn literal_tokens(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(flag) => flag.to_string(),
-        Value::Number(number) => number.to_string(),
+        Value::Number(number) => number_tokens(number),
         Value::String(text) => string_literal(text),
         Value::Array(items) => format!(
             "[{}]",
@@ -92,6 +92,17 @@ fn literal_tokens(value: &Value) -> String {
                 .iter()
                 .map(|(key, value)| (key.as_str(), literal_tokens(value))),
         ),
+    }
+}
+
+/// A number literal. Inside `json!` an unsuffixed integer is an `i32`, so
+/// one beyond `i32` is suffixed with the type that holds it.
+fn number_tokens(number: &serde_json::Number) -> String {
+    match (number.as_i64(), number.as_u64()) {
+        (Some(n), _) if i32::try_from(n).is_ok() => n.to_string(),
+        (Some(n), _) => format!("{n}_i64"),
+        (None, Some(n)) => format!("{n}_u64"),
+        _ => number.to_string(),
     }
 }
 
@@ -202,6 +213,24 @@ mod tests {
             r#"json!({"msg": "a\u{1}\"b", "n": [1, 2.5, null, true]})"#
         );
         syn::parse_str::<syn::Expr>(&json_expr(&data)).unwrap();
+    }
+
+    #[test]
+    fn integers_beyond_i32_keep_their_type() {
+        // Found by tests/scale.rs: `json!(3000000000)` is an i32 literal out
+        // of range, which rustc refuses.
+        let data = Data::Literal(serde_json::json!([
+            2147483647,
+            3000000000_i64,
+            -2147483649_i64,
+            i64::MIN,
+            u64::MAX,
+            1e300
+        ]));
+        assert_eq!(
+            json_expr(&data),
+            "json!([2147483647, 3000000000_i64, -2147483649_i64, -9223372036854775808_i64, 18446744073709551615_u64, 1e+300])"
+        );
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub fn gateway(service: impl AaaService) -> Gateway {
                     "createAaa",
                     |service, cx, payload: CreateAaaDto| async move {
                         cx.emit(To::All, "guang", &json!(777)).await;
-                        service.create_aaa(payload, &cx).await
+                        AaaService::create_aaa(&*service, payload, &cx).await
                     },
                 );
             events
@@ -122,7 +122,7 @@ pub fn gateway(service: impl AaaService) -> Gateway {
                             "guang",
                             json!({ "msg" : "ccc" }),
                         );
-                        service.find_all_aaa(&cx).await
+                        AaaService::find_all_aaa(&*service, &cx).await
                     },
                 );
             events
@@ -130,21 +130,21 @@ pub fn gateway(service: impl AaaService) -> Gateway {
                     "findOneAaa",
                     |service, cx, payload: i64| async move {
                         cx.emit(To::Sender, "guang", &json!(666)).await;
-                        service.find_one_aaa(payload, &cx).await
+                        AaaService::find_one_aaa(&*service, payload, &cx).await
                     },
                 );
             events
                 .on_payload(
                     "updateAaa",
                     |service, cx, payload: UpdateAaaDto| async move {
-                        service.update_aaa(payload, &cx).await
+                        AaaService::update_aaa(&*service, payload, &cx).await
                     },
                 );
             events
                 .on_payload(
                     "removeAaa",
                     |service, cx, payload: i64| async move {
-                        service.remove_aaa(payload, &cx).await
+                        AaaService::remove_aaa(&*service, payload, &cx).await
                     },
                 );
         })
