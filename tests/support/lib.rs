@@ -1,5 +1,6 @@
 //! Support shared by the integration tests: serving the generated lesson
-//! gateway on a free port, and running the Node test files against it.
+//! gateway on a free port, running the Node test files against it, and
+//! generating random valid specs ([`random_spec`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,8 @@ use std::sync::Mutex;
 
 use gatesmith_generated::aaa;
 use gatesmith_runtime::Host;
+
+pub mod random_spec;
 
 /// The repository root.
 pub fn root() -> PathBuf {
