@@ -23,13 +23,21 @@ impl SpecError {
         message: impl Into<String>,
     ) -> Self {
         // Lines as YAML counts them: a lone `\r` ends one too.
-        let source_line = position.and_then(|(line, _)| {
-            source
-                .split('\n')
-                .flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r'))
-                .nth(line.wrapping_sub(1))
-                .map(str::to_owned)
+        let mut lines: Vec<&str> = source
+            .split('\n')
+            .flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r'))
+            .collect();
+        if lines.last() == Some(&"") {
+            lines.pop(); // what follows the last line break is no line
+        }
+        // A position past the last line (a value missing at the very end)
+        // is shown at the end of the last line.
+        let position = position.map(|(line, column)| match lines.last() {
+            Some(last) if line > lines.len() => (lines.len(), last.chars().count() + 1),
+            _ => (line, column),
         });
+        let source_line =
+            position.and_then(|(line, _)| lines.get(line.wrapping_sub(1)).map(|l| (*l).to_owned()));
         Self {
             path: path.to_owned(),
             position,

@@ -336,9 +336,11 @@ impl Checker<'_> {
     }
 
     /// A struct may not contain itself except through a list: even an
-    /// optional field would make the Rust type infinitely large.
+    /// optional field would make the Rust type infinitely large. An alias
+    /// may not contain itself at all, not even through a list: Rust
+    /// expands aliases, and `type Ids = Vec<Ids>` never ends.
     fn check_cycles(&mut self) {
-        let by_name: BTreeMap<String, Vec<String>> = self
+        let direct: BTreeMap<String, Vec<String>> = self
             .types
             .iter()
             .map(|def| {
@@ -356,31 +358,40 @@ impl Checker<'_> {
                 (def.name.clone(), direct)
             })
             .collect();
+        let is_alias =
+            |name: &str| (self.types.iter()).any(|def| def.name == name && def.alias_of.is_some());
+        let aliases: BTreeMap<String, Vec<String>> = (self.types.iter())
+            .filter_map(|def| {
+                let mut named = Vec::new();
+                names_within(def.alias_of.as_ref()?, &mut named);
+                named.retain(|name| is_alias(name));
+                Some((def.name.clone(), named))
+            })
+            .collect();
         // One cycle is one mistake, reported at the first of its schemas.
         let mut reported: Vec<std::collections::BTreeSet<String>> = Vec::new();
+        let mut first_report = |cycle: &str| {
+            let members = cycle.split(" → ").map(str::to_owned).collect();
+            let new = !reported.contains(&members);
+            if new {
+                reported.push(members);
+            }
+            new
+        };
         for schema_name in self.spec.schemas.keys() {
             let start = ident::upper_camel(schema_name);
-            if !by_name.contains_key(&start) {
-                continue; // refused already
+            let direct_cycle = cycle_from(&direct, &start);
+            let alias_cycle = cycle_from(&aliases, &start);
+            if direct_cycle.as_deref().is_some_and(|c| !first_report(c))
+                || (direct_cycle.is_none()
+                    && alias_cycle.as_deref().is_some_and(|c| !first_report(c)))
+            {
+                continue;
             }
-            let mut stack = vec![(start.clone(), vec![start.clone()])];
-            while let Some((name, trail)) = stack.pop() {
-                for next in by_name.get(&name).into_iter().flatten() {
-                    if *next == start {
-                        stack.clear();
-                        let members = trail.iter().cloned().collect();
-                        if reported.contains(&members) {
-                            break;
-                        }
-                        reported.push(members);
-                        let cycle = [trail.clone(), vec![start.clone()]].concat().join(" → ");
-                        self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}): break the cycle with an array (`type: array`)"));
-                        break;
-                    }
-                    if !trail.contains(next) {
-                        stack.push((next.clone(), [trail.clone(), vec![next.clone()]].concat()));
-                    }
-                }
+            if let Some(cycle) = direct_cycle {
+                self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}): break the cycle with an array (`type: array`)"));
+            } else if let Some(cycle) = alias_cycle {
+                self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}), and only an object with properties may: make one of them an object"));
             }
         }
     }
@@ -460,7 +471,9 @@ impl Checker<'_> {
                                 .any(|name| ident::upper_camel(name) == type_name);
                         if let Some(item) = self.generated_item(type_name) {
                             self.error(at, format!("this inline object becomes the Rust type `{type_name}`, which is {item}: declare it under `schemas:` with another name and refer to it"));
-                        } else if taken {
+                            return Type::Json;
+                        }
+                        if taken {
                             self.error(at, format!("this inline object becomes the Rust type `{type_name}`, which a schema already is: declare it under `schemas:` and refer to it by name"));
                             return Type::Json;
                         }
@@ -667,7 +680,7 @@ impl Checker<'_> {
                             "`{{{{ {expr} }}}}`: the payload has no field {name:?} (it is not an object)"
                         ));
                     };
-                    let def = self.types.iter().find(|def| &def.name == type_name);
+                    let def = self.through_aliases(type_name);
                     let field = def
                         .and_then(|def| def.fields.as_ref())
                         .and_then(|fields| fields.iter().find(|f| f.name == name));
@@ -696,32 +709,93 @@ impl Checker<'_> {
         }
     }
 
+    /// The definition of the type `name`, following aliases of another
+    /// named type (`Dto2: Dto`) to the struct they mean.
+    fn through_aliases(&self, name: &str) -> Option<&TypeDef> {
+        let mut def = self.types.iter().find(|def| def.name == name)?;
+        // At most one step per type: alias cycles are reported, not followed.
+        for _ in 0..self.types.len() {
+            let Some(Type::Named(next)) = &def.alias_of else {
+                break;
+            };
+            def = self.types.iter().find(|def| &def.name == next)?;
+        }
+        Some(def)
+    }
+
     /// A valid value of `ty`, for the page to send when the spec gives none.
     fn example_of(&self, ty: &Type) -> Value {
-        match ty {
+        self.example_within(ty, &mut Vec::new())
+            .unwrap_or(Value::Null)
+    }
+
+    /// `None` when `ty` leads back to a type of `building`: a type that
+    /// contains itself (through a list, the only way the model allows)
+    /// would otherwise give an endless example; its list is sent empty.
+    fn example_within<'t>(&'t self, ty: &'t Type, building: &mut Vec<&'t str>) -> Option<Value> {
+        Some(match ty {
             Type::String => Value::from("text"),
             Type::Integer => Value::from(1),
             Type::Number => Value::from(1.5),
             Type::Boolean => Value::from(true),
             Type::Json => Value::Object(Default::default()),
-            Type::List(item) => Value::Array(vec![self.example_of(item)]),
+            Type::List(item) => {
+                Value::Array(self.example_within(item, building).into_iter().collect())
+            }
             Type::Named(name) => {
-                let Some(def) = self.types.iter().find(|def| &def.name == name) else {
-                    return Value::Null;
-                };
-                if let Some(alias) = &def.alias_of {
-                    return self.example_of(alias);
+                if building.contains(&name.as_str()) {
+                    return None;
                 }
-                let object = def
-                    .fields
-                    .iter()
-                    .flatten()
-                    .filter(|field| field.required)
-                    .map(|field| (field.name.clone(), self.example_of(&field.ty)))
-                    .collect();
-                Value::Object(object)
+                let Some(def) = self.types.iter().find(|def| &def.name == name) else {
+                    return Some(Value::Null);
+                };
+                building.push(name);
+                let value = match &def.alias_of {
+                    Some(alias) => self.example_within(alias, building),
+                    None => def
+                        .fields
+                        .iter()
+                        .flatten()
+                        .filter(|field| field.required)
+                        .map(|field| {
+                            let value = self.example_within(&field.ty, building)?;
+                            Some((field.name.clone(), value))
+                        })
+                        .collect::<Option<_>>()
+                        .map(Value::Object),
+                };
+                building.pop();
+                return value;
+            }
+        })
+    }
+}
+
+/// The path from `start` back to itself in `graph`, as `A → B → A`. Each
+/// type is visited once: following every path instead takes exponential
+/// time on specs where many schemas refer to many others.
+fn cycle_from(graph: &BTreeMap<String, Vec<String>>, start: &str) -> Option<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![(start, vec![start])];
+    while let Some((name, trail)) = stack.pop() {
+        for next in graph.get(name).into_iter().flatten() {
+            if next == start {
+                return Some([trail, vec![start]].concat().join(" → "));
+            }
+            if seen.insert(next.as_str()) {
+                stack.push((next, [trail.clone(), vec![next.as_str()]].concat()));
             }
         }
+    }
+    None
+}
+
+/// Every named type `ty` mentions, through lists.
+fn names_within(ty: &Type, out: &mut Vec<String>) {
+    match ty {
+        Type::Named(name) => out.push(name.clone()),
+        Type::List(item) => names_within(item, out),
+        _ => {}
     }
 }
 
@@ -924,6 +998,28 @@ mod tests {
     }
 
     #[test]
+    fn a_type_that_contains_itself_through_a_list_gets_a_finite_example() {
+        // Found by tests/scale.rs: the example recursed until the stack overflowed.
+        let gateway = check_str(
+            "gateway: g\nschemas:\n  Tree: { type: object, required: [name, kids], properties: { name: string, kids: { type: array, items: Tree } } }\n  Forest: { type: array, items: Tree }\nevents:\n  grow: { payload: Tree }\n  plant: { payload: Forest }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            gateway.events[0].example,
+            Some(serde_json::json!({"name": "text", "kids": []}))
+        );
+        assert_eq!(
+            gateway.events[1].example,
+            Some(serde_json::json!([{"name": "text", "kids": []}]))
+        );
+        // A spec refused for its cycle is still checked without overflowing.
+        let found = errors(
+            "gateway: g\nschemas:\n  Loop: { type: object, required: [next], properties: { next: Loop } }\nevents:\n  e: { payload: Loop }\n",
+        );
+        assert!(found[0].contains("contains itself"), "{found:?}");
+    }
+
+    #[test]
     fn disconnect_emissions_cannot_be_delayed_or_sent_to_the_gone_sender() {
         let found = errors(
             "gateway: g\non_disconnect:\n  - { to: sender, event: bye }\n  - { to: all, event: left, after: 1s }\n",
@@ -957,6 +1053,91 @@ mod tests {
                 && found[0].contains(":4:3"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn types_cannot_take_the_service_traits_names_and_imports_are_not_shadowed() {
+        // Found by tests/scale.rs: such a type shadowed an import, a prelude
+        // type or the service, and the module did not compile. Imports and
+        // prelude names get a trailing `_`; the service's names are refused.
+        let found = errors(
+            "gateway: shop\nschemas:\n  Value: integer\n  String: { type: object, properties: { a: integer } }\n  shop-service: string\n  SpecShopService: string\n",
+        );
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].contains("`ShopService`, which is the gateway's service trait")
+                && found[0].contains(":5:3"),
+            "{}",
+            found[0]
+        );
+        assert!(found[1].contains("`SpecShopService`"), "{}", found[1]);
+        let gateway =
+            check_str("gateway: shop\nschemas:\n  Value: integer\n  String: { type: object, properties: { a: integer } }\n")
+                .unwrap_or_else(|errors| panic!("{errors:?}"));
+        let names: Vec<&str> = gateway.types.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Value_", "String_"]);
+        let found = errors(
+            "gateway: shop\nschemas:\n  Shop: { type: object, properties: { service: { type: object, properties: { a: integer } } } }\n",
+        );
+        assert!(
+            found[0].contains("this inline object becomes the Rust type `ShopService`, which is the gateway's service trait"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn an_alias_cannot_contain_itself_even_through_a_list() {
+        // `type A = Vec<A>;` does not compile.
+        let found = errors(
+            "gateway: g\nschemas:\n  A: { type: array, items: A }\n  B: { type: array, items: { type: array, items: C } }\n  C: B\n",
+        );
+        assert_eq!(found.len(), 2, "one error per cycle: {found:#?}");
+        assert!(
+            found[0].contains("schema \"A\" contains itself (A → A), and only an object"),
+            "{}",
+            found[0]
+        );
+        assert!(found[1].contains("(B → C → B)"), "{}", found[1]);
+        // Through a struct, a list is enough.
+        check_str(
+            "gateway: g\nschemas:\n  Kids: { type: array, items: Tree }\n  Tree: { type: object, required: [kids], properties: { kids: Kids } }\n",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn many_schemas_referring_to_many_others_are_checked_quickly() {
+        // Each schema refers to the next two: 2^n paths, one type each.
+        let mut source = String::from("gateway: g\nschemas:\n");
+        for i in 0..80 {
+            source.push_str(&format!(
+                "  S{i}: {{ type: object, properties: {{ a: S{}, b: S{} }} }}\n",
+                i + 1,
+                i + 2
+            ));
+        }
+        source.push_str("  S80: integer\n  S81: integer\n");
+        let started = std::time::Instant::now();
+        check_str(&source).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn payload_fields_are_found_through_an_alias_of_a_struct() {
+        let gateway = check_str(
+            "gateway: g\nschemas:\n  Dto: { type: object, required: [id], properties: { id: integer } }\n  Same: Dto\nevents:\n  e: { payload: Same, ack: '#{{ payload.id }}' }\n",
+        )
+        .unwrap();
+        let Some(Data::Text(parts)) = &gateway.events[0].ack else {
+            panic!("{:?}", gateway.events[0].ack)
+        };
+        assert!(matches!(
+            &parts[1],
+            Part::Var(Var {
+                ty: Type::Integer,
+                ..
+            })
+        ));
     }
 
     #[test]

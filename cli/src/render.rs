@@ -439,6 +439,53 @@ pub fn script_json(value: &Value) -> String {
 mod tests {
     use super::*;
 
+    fn render_str(source: &str) -> Vec<File> {
+        let path = std::path::Path::new("specs/t.yaml");
+        let gateway = crate::load_one(path, "specs/t.yaml", source).unwrap();
+        render(&[gateway], &Templates::builtin()).unwrap()
+    }
+
+    #[test]
+    fn handlers_call_the_service_through_its_trait() {
+        // Found by tests/scale.rs: `service.clone(&cx)` on the handler's
+        // `Arc` called `Arc::clone`, and `into`, `drop`… the prelude's.
+        let files = render_str("gateway: g\nevents:\n  clone: {}\n  into: { payload: integer }\n");
+        let module = &files[0].contents;
+        assert!(
+            module.contains("GService::clone(&*service, &cx).await"),
+            "{module}"
+        );
+        assert!(
+            module.contains("GService::into(&*service, payload, &cx).await"),
+            "{module}"
+        );
+    }
+
+    #[test]
+    fn a_gateway_without_events_registers_none() {
+        // Found by tests/scale.rs: `.events(|events| {})` left `events` unused.
+        let files = render_str("gateway: g\n");
+        assert!(
+            !files[0].contents.contains("|events|"),
+            "{}",
+            files[0].contents
+        );
+    }
+
+    #[test]
+    fn spec_text_never_runs_as_a_doctest() {
+        // A description with a code block made `cargo test` of the
+        // generated crate compile it as a doctest.
+        let files = render_str("gateway: g\ndescription: \"```\\nnot rust\\n```\"\n");
+        assert!(
+            files[1]
+                .contents
+                .contains("#[cfg(not(doctest))]\npub mod g;"),
+            "{}",
+            files[1].contents
+        );
+    }
+
     #[test]
     fn script_json_cannot_close_the_script() {
         let value = json!({"event": "</script><script>alert(1)</script>", "x": "<!--", "y": "a\u{2028}b&c", "\u{202e}z\u{2069}": 1});

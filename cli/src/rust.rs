@@ -333,6 +333,24 @@ mod tests {
     }
 
     #[test]
+    fn integers_beyond_i32_keep_their_type() {
+        // Found by tests/scale.rs: `json!(3000000000)` is an i32 literal out
+        // of range, which rustc refuses.
+        let data = Data::Literal(serde_json::json!([
+            2147483647,
+            3000000000_i64,
+            -2147483649_i64,
+            i64::MIN,
+            u64::MAX,
+            1e300
+        ]));
+        assert_eq!(
+            json_expr(&data),
+            "json!([2147483647, 3000000000_i64, -2147483649_i64, -9223372036854775808_i64, 18446744073709551615_u64, 1e+300])"
+        );
+    }
+
+    #[test]
     fn non_scalar_values_are_shown_as_json() {
         let ack = Data::Text(vec![
             Part::Text("got ".into()),

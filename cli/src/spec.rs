@@ -562,12 +562,12 @@ fn found_here(node: &Node, serde_says: &str) -> String {
 
 /// serde's words for YAML's: a sequence is a list, a map a mapping.
 fn readable(text: &str) -> String {
-    text.replace("a sequence", "a list")
-        .replace("sequence", "a list")
-        .replace("a map", "a mapping")
-        .replace("map", "a mapping")
-        .replace("unit value", "nothing (null)")
-        .replace("a a ", "a ")
+    match text {
+        "a sequence" => "a list".to_owned(),
+        "a map" => "a mapping".to_owned(),
+        "unit value" => "nothing (null)".to_owned(),
+        other => other.to_owned(),
+    }
 }
 
 fn listed(names: &[&str]) -> String {
@@ -786,5 +786,26 @@ mod tests {
             let shown = parse_str(source).unwrap_err();
             assert!(shown.contains("4 |     acks: 1\n"), "{shown}");
         }
+    }
+
+    #[test]
+    fn the_line_shown_is_the_line_counted_after_odd_line_breaks() {
+        // From tests/scale.rs: U+2028 inside a string, and a lone CR, which
+        // YAML (and editors) count as a line break.
+        let source = "gateway: a\ndescription: \"one\u{2028}two\"\rnamespace: /\nevents:\n  e:\n    acks: hello\n";
+        let text = parse_str(source).unwrap_err();
+        assert!(text.contains("specs/test.yaml:6:5"), "{text}");
+        assert!(text.contains("6 |     acks: hello"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_value_declares_nothing() {
+        let spec =
+            parse_str("gateway: a\nschemas:\nevents:\n  ping:\n  pong: ~\n  e:\n    emit:\n")
+                .unwrap();
+        assert!(spec.schemas.is_empty());
+        assert_eq!(spec.events["ping"], Event::default());
+        assert_eq!(spec.events["pong"], Event::default());
+        assert!(spec.events["e"].emit.is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! Support shared by the integration tests: serving a generated gateway
-//! (the lesson's, or a test fixture's) on a free port, and running the Node
-//! test files against it.
+//! (the lesson's, or a test fixture's) on a free port, running the Node
+//! test files against it, and generating random valid specs
+//! ([`random_spec`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,8 @@ use std::sync::Mutex;
 
 use gatesmith_generated::aaa;
 use gatesmith_runtime::{Gateway, Host};
+
+pub mod random_spec;
 
 /// The repository root.
 pub fn root() -> PathBuf {

@@ -193,10 +193,46 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'de> {
         .map_err(|err| err.at(self.node))
     }
 
+    // An empty value (`ping:` or `ping: ~`) reads as an empty mapping or
+    // list where one is expected: nothing declared.
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.node.value {
+            Value::Null => visitor
+                .visit_map(Entries {
+                    entries: [].iter(),
+                    value: None,
+                    skipped: self.skipped,
+                })
+                .map_err(|err| err.at(self.node)),
+            _ => self.visit(visitor),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.node.value {
+            Value::Null => visitor
+                .visit_seq(Items {
+                    items: [].iter(),
+                    skipped: self.skipped,
+                })
+                .map_err(|err| err.at(self.node)),
+            _ => self.visit(visitor),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct identifier ignored_any
+        bytes byte_buf unit unit_struct newtype_struct tuple
+        tuple_struct identifier ignored_any
     }
 }
 
