@@ -75,26 +75,24 @@ impl Node {
         }
     }
 
-    /// The value under `key` in a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    /// The entry (key node, value node) of `key` in a mapping.
+    fn entry(&self, key: &str) -> Option<&(Node, Node)> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| k.scalar_text().as_deref() == Some(key))
-                .map(|(_, v)| v),
+                .find(|(k, _)| k.scalar_text().as_deref() == Some(key)),
             _ => None,
         }
     }
 
+    /// The value under `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, value)| value)
+    }
+
     /// The key node of `key` in a mapping.
     pub fn key(&self, key: &str) -> Option<&Node> {
-        match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.scalar_text().as_deref() == Some(key))
-                .map(|(k, _)| k),
-            _ => None,
-        }
+        self.entry(key).map(|(key, _)| key)
     }
 
     /// Where the key at the end of `path` was written (mapping keys from

@@ -2,74 +2,23 @@
 //! the built-ins, from `--templates` or `gatesmith.toml`; `templates list`
 //! and `templates eject`; errors that name the template file and line.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::Project;
 
 const SPEC: &str = "gateway: ping\nevents:\n  ping:\n    ack: pong\n";
 
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new() -> Self {
-        let project = Project {
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
-        project.write("specs/ping.yaml", SPEC);
-        project
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
-
-    fn write(&self, relative: &str, contents: &str) {
-        let path = self.path(relative);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(path, contents).expect("write");
-    }
-
-    fn read(&self, relative: &str) -> String {
-        std::fs::read_to_string(self.path(relative)).expect("read")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_gatesmith"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("CARGO")
-            .output()
-            .expect("run gatesmith")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(output.status.success(), "{args:?}: {}", text(&output));
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert_eq!(output.status.code(), Some(1), "{args:?}: {}", text(&output));
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+fn project() -> Project {
+    let project = Project::empty();
+    project.write("specs/ping.yaml", SPEC);
+    project
 }
 
 const PAGE: &str = "<!doctype html>\n<title>{{ gateways[0].name }}: my own page</title>\n";
 
 #[test]
 fn an_override_replaces_its_built_in_and_only_it() {
-    let project = Project::new();
+    let project = project();
     project.write("tpl/index.html.jinja", PAGE);
     project.ok(&["generate", "--templates", "tpl"]);
     let page = project.read("generated/pages/index.html");
@@ -103,7 +52,7 @@ fn an_override_replaces_its_built_in_and_only_it() {
 
 #[test]
 fn gatesmith_toml_names_the_override_folder() {
-    let project = Project::new();
+    let project = project();
     project.write("gatesmith.toml", "templates = \"tpl\"\nout = \"gen\"\n");
     project.write("tpl/index.html.jinja", PAGE);
     project.ok(&["generate"]);
@@ -126,7 +75,7 @@ fn gatesmith_toml_names_the_override_folder() {
 
 #[test]
 fn a_template_error_names_the_file_and_line() {
-    let project = Project::new();
+    let project = project();
     project.write(
         "tpl/index.html.jinja",
         "<!doctype html>\n<p>fine</p>\n<p>{{ gateways[0].nmae }}</p>\n",
@@ -149,7 +98,7 @@ fn a_template_error_names_the_file_and_line() {
 
 #[test]
 fn an_override_that_renders_invalid_rust_is_refused_naming_it() {
-    let project = Project::new();
+    let project = project();
     project.write("tpl/gateway.rs.jinja", "pub fn broken( {\n");
     let error = project.fails(&["generate", "--templates", "tpl"]);
     assert!(
@@ -160,7 +109,7 @@ fn an_override_that_renders_invalid_rust_is_refused_naming_it() {
 
 #[test]
 fn a_misspelt_override_is_an_error_not_ignored() {
-    let project = Project::new();
+    let project = project();
     project.write("tpl/index.htm.jinja", PAGE);
     let error = project.fails(&["generate", "--templates", "tpl"]);
     assert!(
@@ -173,7 +122,7 @@ fn a_misspelt_override_is_an_error_not_ignored() {
 
 #[test]
 fn eject_copies_a_built_in_that_then_renders_the_same() {
-    let project = Project::new();
+    let project = project();
     project.ok(&["generate"]);
     let created = project.ok(&[
         "templates",
@@ -210,7 +159,7 @@ fn eject_copies_a_built_in_that_then_renders_the_same() {
 
 #[test]
 fn an_override_can_extend_its_built_in_and_replace_one_block() {
-    let project = Project::new();
+    let project = project();
     project.ok(&["generate"]);
     let builtin_page = project.read("generated/pages/index.html");
     project.write(

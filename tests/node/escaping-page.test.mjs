@@ -19,7 +19,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchPage } from './browser.mjs';
 import { EVENTS, GATEWAY, NAMESPACE, welcome } from './escaping-expected.mjs';
 
 const URL_ = process.env.GATESMITH_URL;
@@ -38,13 +38,6 @@ const dialogs = []; // every alert/confirm/prompt the page opened
 const pageErrors = [];
 const offHost = [];
 const requests = [];
-
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const isLocal = (url) => {
-  const u = new URL(url);
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol)) return true; // data:, blob:, about:
-  return LOCAL_HOSTS.has(u.hostname);
-};
 
 const show = (v) => {
   try {
@@ -125,34 +118,7 @@ async function waitForAll(wanted) {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    timeout: 15000,
-  });
-  page = await browser.newPage();
-  page.setDefaultTimeout(5000);
-
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    offHost.push(url);
-    return route.abort('blockedbyclient');
-  });
-  page.on('request', (req) => requests.push(req.url()));
-  page.on('websocket', (ws) => {
-    requests.push(ws.url());
-    if (!isLocal(ws.url())) offHost.push(ws.url());
-  });
-  page.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message}`));
+  ({ browser, page } = await launchPage({ requests, offHost, pageErrors }));
   page.on('dialog', (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     dialog.dismiss().catch(() => {});

@@ -13,7 +13,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchPage } from './browser.mjs';
 
 const URL_ = process.env.GATESMITH_URL;
 if (!URL_) {
@@ -42,13 +42,6 @@ const consolePending = [];
 const pageErrors = [];
 const offHost = []; // requests/websockets to any host other than the gateway's
 const requests = []; // every URL the page requested, for diagnostics
-
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const isLocal = (url) => {
-  const u = new URL(url);
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol)) return true; // data:, blob:, about:
-  return LOCAL_HOSTS.has(u.hostname);
-};
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -136,34 +129,7 @@ const sameData = (a, b) => show(a) === show(b);
 // browser lifecycle
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    timeout: 15000,
-  });
-  page = await browser.newPage();
-  page.setDefaultTimeout(5000);
-
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    offHost.push(url);
-    return route.abort('blockedbyclient');
-  });
-  page.on('request', (req) => requests.push(req.url()));
-  page.on('websocket', (ws) => {
-    requests.push(ws.url());
-    if (!isLocal(ws.url())) offHost.push(ws.url());
-  });
-  page.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message}`));
+  ({ browser, page } = await launchPage({ requests, offHost, pageErrors }));
   page.on('console', (msg) => {
     const entry = { type: msg.type(), text: msg.text(), json: '' };
     consoleMessages.push(entry);
