@@ -57,8 +57,6 @@ enum Command {
     Schema,
 }
 
-/// Where to read and write. Each defaults to `gatesmith.toml` in the working
-/// directory, if there is one, else to `specs`, `generated` and none.
 #[derive(Debug, Subcommand)]
 enum TemplatesCommand {
     /// Each built-in template, what it renders, and the file overriding it.
@@ -80,6 +78,8 @@ enum TemplatesCommand {
     },
 }
 
+/// Where to read and write. Each defaults to `gatesmith.toml` in the working
+/// directory, if there is one, else to `specs`, `generated` and none.
 #[derive(Debug, Args)]
 struct Paths {
     /// The folder of specs (*.yaml, *.yml) [default: specs]
