@@ -181,6 +181,11 @@ impl Checker<'_> {
         self.errors.extend(self.file.error(at, message));
     }
 
+    /// An error about the value at `at`, rather than its key.
+    fn value_error(&mut self, at: &[&str], message: impl Into<String>) {
+        self.errors.extend(self.file.error_on_value(at, message));
+    }
+
     fn gateway(&mut self, spec_path: &str) -> Gateway {
         let spec = self.spec;
         let well_formed = spec.gateway.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -522,7 +527,7 @@ impl Checker<'_> {
                     crate::diagnostic::closest(name, known.iter().copied().chain(types))
                         .map(|closest| format!(" — did you mean `{closest}`?"))
                         .unwrap_or_default();
-                self.error(at, format!("unknown schema {name:?}{suggestion}: {hint}"));
+                self.value_error(at, format!("unknown schema {name:?}{suggestion}: {hint}"));
                 Type::Json
             }
         }
@@ -941,7 +946,7 @@ mod tests {
         );
         assert_eq!(found.len(), 3, "{found:#?}");
         assert!(
-            found[0].contains("unknown schema \"Nope\"") && found[0].contains("specs/t.yaml:4:5"),
+            found[0].contains("unknown schema \"Nope\"") && found[0].contains("specs/t.yaml:4:14"),
             "{}",
             found[0]
         );

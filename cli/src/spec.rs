@@ -299,6 +299,20 @@ impl SpecFile {
     /// such as `["events", "createAaa", "payload"]`); `None` if it is under a
     /// part of the spec that already has a parse error.
     pub fn error(&self, at: &[&str], message: impl Into<String>) -> Option<SpecError> {
+        self.error_where(at, false, message)
+    }
+
+    /// The same, placed at the value of that key rather than at the key.
+    pub fn error_on_value(&self, at: &[&str], message: impl Into<String>) -> Option<SpecError> {
+        self.error_where(at, true, message)
+    }
+
+    fn error_where(
+        &self,
+        at: &[&str],
+        on_value: bool,
+        message: impl Into<String>,
+    ) -> Option<SpecError> {
         let echo = self
             .tainted
             .iter()
@@ -310,6 +324,7 @@ impl SpecFile {
             .tree
             .as_ref()
             .and_then(|tree| tree.locate(at))
+            .map(|(key, value)| if on_value { value } else { key })
             .map(|mark| (mark.line, mark.column));
         Some(SpecError::new(&self.path, &self.source, position, message))
     }

@@ -96,18 +96,19 @@ impl Node {
     }
 
     /// Where the key at the end of `path` was written (mapping keys from
-    /// this node down). A list on the way is searched item by item, for the
-    /// first that holds the rest of the path. `None` if the path is not there.
-    pub fn locate(&self, path: &[&str]) -> Option<Mark> {
+    /// this node down), and where its value was. A list on the way is
+    /// searched item by item, for the first that holds the rest of the path.
+    /// `None` if the path is not there.
+    pub fn locate(&self, path: &[&str]) -> Option<(Mark, Mark)> {
         let (first, rest) = path.split_first()?;
         match &self.value {
             Value::Seq(items) => items.iter().find_map(|item| item.locate(path)),
             Value::Map(_) => {
-                let key = self.key(first)?;
+                let (key, value) = self.entry(first)?;
                 if rest.is_empty() {
-                    return Some(key.mark);
+                    return Some((key.mark, value.mark));
                 }
-                self.get(first)?.locate(rest)
+                value.locate(rest)
             }
             _ => None,
         }
@@ -311,7 +312,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            tree.locate(&["events", "a", "ack"]),
+            tree.locate(&["events", "a", "ack"]).map(|(key, _)| key),
             Some(Mark { line: 3, column: 8 })
         );
     }
