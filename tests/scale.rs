@@ -102,13 +102,12 @@ fn write_files(out: &Path, files: &[File]) {
 /// are compiled too) and hands every gateway, built with its all-defaults
 /// service, to one host. Warnings are errors (generated code must build
 /// cleanly in its users' crates), but for unused items, which a program
-/// using only the defaults has many of, and for names such as `X_2fa`
-/// and `Self_Item`, which docs/spec.md's naming rules give on purpose.
+/// using only the defaults has many of.
 fn program(lib: &Path, gateways: &[Gateway]) -> String {
     let mut text = String::from(
         "//! Every gateway of the random specs, on one host.\n\n\
          #![deny(warnings)]\n\
-         #![allow(dead_code, non_camel_case_types)]\n\n",
+         #![allow(dead_code)]\n\n",
     );
     let _ = writeln!(
         text,
