@@ -338,6 +338,71 @@ impl Checker<'_> {
             self.types.push(def);
         }
         self.check_cycles();
+        self.check_nesting();
+    }
+
+    /// rustc gives up on a type nested more than 128 types deep (its
+    /// drop-check stops at the recursion limit), so the deepest chain of
+    /// types inside types is capped well below it.
+    fn check_nesting(&mut self) {
+        let inside: BTreeMap<&str, Vec<String>> = self
+            .types
+            .iter()
+            .map(|def| {
+                let mut named = Vec::new();
+                for ty in def
+                    .fields
+                    .iter()
+                    .flatten()
+                    .map(|f| &f.ty)
+                    .chain(&def.alias_of)
+                {
+                    names_within(ty, &mut named);
+                }
+                (def.name.as_str(), named)
+            })
+            .collect();
+        // The longest chain below each type; a type met again on its own
+        // chain is a cycle through a list, which rustc handles, and ends it.
+        fn depth<'a>(
+            name: &'a str,
+            inside: &'a BTreeMap<&str, Vec<String>>,
+            known: &mut BTreeMap<&'a str, usize>,
+            chain: &mut Vec<&'a str>,
+        ) -> usize {
+            if let Some(&depth) = known.get(name) {
+                return depth;
+            }
+            if chain.contains(&name) {
+                return 0;
+            }
+            chain.push(name);
+            let below = inside
+                .get(name)
+                .into_iter()
+                .flatten()
+                .map(|next| depth(next, inside, known, chain))
+                .max()
+                .unwrap_or(0);
+            chain.pop();
+            known.insert(name, below + 1);
+            below + 1
+        }
+        let mut known = BTreeMap::new();
+        let mut too_deep = Vec::new();
+        for schema_name in self.spec.schemas.keys() {
+            let type_name = ident::upper_camel(schema_name);
+            let Some((&name, _)) = inside.get_key_value(type_name.as_str()) else {
+                continue; // refused already
+            };
+            let levels = depth(name, &inside, &mut known, &mut Vec::new());
+            if levels > MAX_NESTING {
+                too_deep.push((schema_name.clone(), levels));
+            }
+        }
+        for (schema_name, levels) in too_deep {
+            self.error(&["schemas", &schema_name], format!("schema {schema_name:?} nests {levels} types deep; the Rust compiler gives up past 128, so gatesmith allows {MAX_NESTING}: flatten the chain"));
+        }
     }
 
     /// A struct may not contain itself except through a list: even an
@@ -794,6 +859,9 @@ fn cycle_from(graph: &BTreeMap<String, Vec<String>>, start: &str) -> Option<Stri
     }
     None
 }
+
+/// How many types deep a schema may nest (see `check_nesting`).
+const MAX_NESTING: usize = 100;
 
 /// Every named type `ty` mentions, through lists.
 fn names_within(ty: &Type, out: &mut Vec<String>) {
@@ -1254,5 +1322,32 @@ mod tests {
                 "{found:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_chain_of_types_deeper_than_rustc_follows_is_refused() {
+        let chain = |length: usize| {
+            let mut text = String::from(
+                "gateway: g\nschemas:\n  T0: { type: object, properties: { a: integer } }\n",
+            );
+            for index in 1..length {
+                text.push_str(&format!(
+                    "  T{index}: {{ type: object, properties: {{ inner: T{} }} }}\n",
+                    index - 1
+                ));
+            }
+            text
+        };
+        check_str(&chain(100)).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let found = errors(&chain(102));
+        assert_eq!(found.len(), 2, "T100 and T101: {found:#?}");
+        assert!(
+            found[0].contains("schema \"T100\" nests 101 types deep"),
+            "{}",
+            found[0]
+        );
+        // A cycle through a list is no chain at all.
+        check_str("gateway: g\nschemas:\n  Tree: { type: object, properties: { kids: { type: array, items: Tree } } }\n")
+            .unwrap_or_else(|errors| panic!("{errors:?}"));
     }
 }
