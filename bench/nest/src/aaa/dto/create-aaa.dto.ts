@@ -1,0 +1,3 @@
+export class CreateAaaDto {
+  name: string;
+}
