@@ -274,7 +274,11 @@ fn uses(gateway: &Gateway) -> Vec<String> {
         (false, true) => uses.push("use gatesmith_runtime::serde_json::json;".to_owned()),
         (false, false) => {}
     }
-    let mut runtime = vec!["EventContext", "Gateway"];
+    let mut runtime = vec!["EventContext"];
+    if !gateway.events.is_empty() {
+        runtime.push("Events");
+    }
+    runtime.push("Gateway");
     if needs_shown {
         runtime.push("Shown");
     }

@@ -7,7 +7,7 @@
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
 use gatesmith_runtime::serde_json::json;
-use gatesmith_runtime::{EventContext, Gateway, To};
+use gatesmith_runtime::{EventContext, Events, Gateway, To};
 use std::time::Duration;
 
 /// The `CreateAaaDto` schema.
@@ -94,59 +94,14 @@ pub struct SpecAaaService;
 
 impl AaaService for SpecAaaService {}
 /// The gateway, answering its events with `service`.
-pub fn gateway(service: impl AaaService) -> Gateway {
+pub fn gateway<S: AaaService>(service: S) -> Gateway {
     Gateway::builder("aaa", "/", service)
         .events(|events| {
-            events
-                .on_payload(
-                    "createAaa",
-                    |service, cx, payload: CreateAaaDto| async move {
-                        cx.emit(To::All, "guang", &json!(777)).await;
-                        AaaService::create_aaa(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on(
-                    "findAllAaa",
-                    |service, cx| async move {
-                        cx.emit(To::Sender, "guang", &json!({ "msg" : "aaa" })).await;
-                        cx.emit_after(
-                            Duration::from_millis(2000),
-                            To::Sender,
-                            "guang",
-                            json!({ "msg" : "bbb" }),
-                        );
-                        cx.emit_after(
-                            Duration::from_millis(5000),
-                            To::Sender,
-                            "guang",
-                            json!({ "msg" : "ccc" }),
-                        );
-                        AaaService::find_all_aaa(&*service, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "findOneAaa",
-                    |service, cx, payload: i64| async move {
-                        cx.emit(To::Sender, "guang", &json!(666)).await;
-                        AaaService::find_one_aaa(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "updateAaa",
-                    |service, cx, payload: UpdateAaaDto| async move {
-                        AaaService::update_aaa(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "removeAaa",
-                    |service, cx, payload: i64| async move {
-                        AaaService::remove_aaa(&*service, payload, &cx).await
-                    },
-                );
+            on_create_aaa(events);
+            on_find_all_aaa(events);
+            on_find_one_aaa(events);
+            on_update_aaa(events);
+            on_remove_aaa(events);
         })
         .on_connect(|service, cx| async move {
             AaaService::handle_connection(&*service, &cx).await;
@@ -155,4 +110,69 @@ pub fn gateway(service: impl AaaService) -> Gateway {
             AaaService::handle_disconnect(&*service, &cx).await;
         })
         .build()
+}
+
+fn on_create_aaa<S: AaaService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "createAaa",
+            |service, cx, payload: CreateAaaDto| async move {
+                cx.emit(To::All, "guang", &json!(777)).await;
+                AaaService::create_aaa(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_find_all_aaa<S: AaaService>(events: &Events<'_, S>) {
+    events
+        .on(
+            "findAllAaa",
+            |service, cx| async move {
+                cx.emit(To::Sender, "guang", &json!({ "msg" : "aaa" })).await;
+                cx.emit_after(
+                    Duration::from_millis(2000),
+                    To::Sender,
+                    "guang",
+                    json!({ "msg" : "bbb" }),
+                );
+                cx.emit_after(
+                    Duration::from_millis(5000),
+                    To::Sender,
+                    "guang",
+                    json!({ "msg" : "ccc" }),
+                );
+                AaaService::find_all_aaa(&*service, &cx).await
+            },
+        );
+}
+
+fn on_find_one_aaa<S: AaaService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "findOneAaa",
+            |service, cx, payload: i64| async move {
+                cx.emit(To::Sender, "guang", &json!(666)).await;
+                AaaService::find_one_aaa(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_update_aaa<S: AaaService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "updateAaa",
+            |service, cx, payload: UpdateAaaDto| async move {
+                AaaService::update_aaa(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_remove_aaa<S: AaaService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "removeAaa",
+            |service, cx, payload: i64| async move {
+                AaaService::remove_aaa(&*service, payload, &cx).await
+            },
+        );
 }

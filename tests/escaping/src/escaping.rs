@@ -18,7 +18,7 @@
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
 use gatesmith_runtime::serde_json::{Value, json};
-use gatesmith_runtime::{EventContext, Gateway, Shown, To};
+use gatesmith_runtime::{EventContext, Events, Gateway, Shown, To};
 
 /// A note */ with "quotes", &lt;b>tags&lt;/b> and
 /// a second line
@@ -231,166 +231,23 @@ pub struct SpecEscapingService;
 
 impl EscapingService for SpecEscapingService {}
 /// The gateway, answering its events with `service`.
-pub fn gateway(service: impl EscapingService) -> Gateway {
+pub fn gateway<S: EscapingService>(service: S) -> Gateway {
     Gateway::builder("escaping", "/ns \"'<b>`${ns}`?q=1#h</b>", service)
         .events(|events| {
-            events
-                .on_payload(
-                    "say 'hi' & <b>there</b>",
-                    |service, cx, payload: String| async move {
-                        cx.emit(
-                                To::Sender,
-                                "reply \"double\" \\ 'single'",
-                                &json!(payload),
-                            )
-                            .await;
-                        EscapingService::say_hi_b_there_b(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on(
-                    "</script><script>window.pwned = 'event'</script>",
-                    |service, cx| async move {
-                        cx.emit(
-                                To::Sender,
-                                "<img src=x onerror=\"window.pwned = 'reply'\">",
-                                &json!(
-                                    { "</script>" : "<!--", "<img src=x onerror=alert('key')>" :
-                                    ["</script><script>window.pwned = 'item'</script>",
-                                    "${window.pwned = 'template'}", "`"], "__proto__" : {
-                                    "polluted" : true } }
-                                ),
-                            )
-                            .await;
-                        EscapingService::script_script_window_pwned_event_script(
-                                &*service,
-                                &cx,
-                            )
-                            .await
-                    },
-                );
-            events
-                .on_payload(
-                    "`${window.pwned = 'backtick'}``",
-                    |service, cx, payload: NoteScript| async move {
-                        cx.emit(
-                                To::All,
-                                "`${x}`",
-                                &json!(
-                                    { "${k}" : payload.text, "`" : payload.type_, "whole" :
-                                    payload, "list" : [payload.emoji, "{{ payload.text }}",
-                                    format!("<{}>", payload.ab)] }
-                                ),
-                            )
-                            .await;
-                        EscapingService::window_pwned_backtick(&*service, payload, &cx)
-                            .await
-                    },
-                );
-            events
-                .on(
-                    "*/ /* // #[x] r#'raw'# r#",
-                    |service, cx| async move {
-                        cx.emit(
-                                To::Sender,
-                                "*/ reply /*",
-                                &json!("// not a comment */ \"# \\\" \\\\"),
-                            )
-                            .await;
-                        EscapingService::x_r_raw_r(&*service, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "line\u{2028}break\u{2029}next\u{85}\u{7f}",
-                    |service, cx, payload: String| async move {
-                        cx.emit(
-                                To::Sender,
-                                "\n",
-                                &json!({ "\n\t" : "\r\n", "\u{2028}" : "\u{2029}" }),
-                            )
-                            .await;
-                        EscapingService::line_break_next(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "emoji 🎉 שלום مرحبا \u{202e}evil\u{202c}",
-                    |service, cx, payload: String| async move {
-                        cx.emit(
-                                To::Sender,
-                                "\u{202e}גוף\u{202c} 🎉",
-                                &json!(
-                                    { "שלום" : "עולם", "🎉" : ["\u{2028}", "\u{2029}"]
-                                    }
-                                ),
-                            )
-                            .await;
-                        EscapingService::emoji_evil(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "type",
-                    |service, cx, payload: i64| async move {
-                        EscapingService::type_(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on(
-                    "self",
-                    |service, cx| async move {
-                        EscapingService::self_(&*service, &cx).await
-                    },
-                );
-            events
-                .on(
-                    "r#type",
-                    |service, cx| async move {
-                        EscapingService::r_type(&*service, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "clone",
-                    |service, cx, payload: X1st| async move {
-                        EscapingService::clone(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "<!--",
-                    |service, cx, payload: Self_| async move {
-                        EscapingService::x(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on(
-                    "user:join",
-                    |service, cx| async move {
-                        EscapingService::user_join(&*service, &cx).await
-                    },
-                );
-            events
-                .on_payload(
-                    "userjoin",
-                    |service, cx, payload: String_| async move {
-                        EscapingService::userjoin(&*service, payload, &cx).await
-                    },
-                );
-            events
-                .on(
-                    "{{ payload }}",
-                    |service, cx| async move {
-                        cx.emit(
-                                To::Sender,
-                                "{{ socket.id }}",
-                                &json!(format!("\\{}", cx.id())),
-                            )
-                            .await;
-                        EscapingService::payload(&*service, &cx).await
-                    },
-                );
+            on_say_hi_b_there_b(events);
+            on_script_script_window_pwned_event_script(events);
+            on_window_pwned_backtick(events);
+            on_x_r_raw_r(events);
+            on_line_break_next(events);
+            on_emoji_evil(events);
+            on_type_(events);
+            on_self_(events);
+            on_r_type(events);
+            on_clone(events);
+            on_x(events);
+            on_user_join(events);
+            on_userjoin(events);
+            on_payload(events);
         })
         .on_connect(|service, cx| async move {
             cx.emit(
@@ -405,4 +262,187 @@ pub fn gateway(service: impl EscapingService) -> Gateway {
             EscapingService::handle_disconnect(&*service, &cx).await;
         })
         .build()
+}
+
+fn on_say_hi_b_there_b<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "say 'hi' & <b>there</b>",
+            |service, cx, payload: String| async move {
+                cx.emit(To::Sender, "reply \"double\" \\ 'single'", &json!(payload))
+                    .await;
+                EscapingService::say_hi_b_there_b(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_script_script_window_pwned_event_script<S: EscapingService>(
+    events: &Events<'_, S>,
+) {
+    events
+        .on(
+            "</script><script>window.pwned = 'event'</script>",
+            |service, cx| async move {
+                cx.emit(
+                        To::Sender,
+                        "<img src=x onerror=\"window.pwned = 'reply'\">",
+                        &json!(
+                            { "</script>" : "<!--", "<img src=x onerror=alert('key')>" :
+                            ["</script><script>window.pwned = 'item'</script>",
+                            "${window.pwned = 'template'}", "`"], "__proto__" : {
+                            "polluted" : true } }
+                        ),
+                    )
+                    .await;
+                EscapingService::script_script_window_pwned_event_script(&*service, &cx)
+                    .await
+            },
+        );
+}
+
+fn on_window_pwned_backtick<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "`${window.pwned = 'backtick'}``",
+            |service, cx, payload: NoteScript| async move {
+                cx.emit(
+                        To::All,
+                        "`${x}`",
+                        &json!(
+                            { "${k}" : payload.text, "`" : payload.type_, "whole" :
+                            payload, "list" : [payload.emoji, "{{ payload.text }}",
+                            format!("<{}>", payload.ab)] }
+                        ),
+                    )
+                    .await;
+                EscapingService::window_pwned_backtick(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_x_r_raw_r<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on(
+            "*/ /* // #[x] r#'raw'# r#",
+            |service, cx| async move {
+                cx.emit(
+                        To::Sender,
+                        "*/ reply /*",
+                        &json!("// not a comment */ \"# \\\" \\\\"),
+                    )
+                    .await;
+                EscapingService::x_r_raw_r(&*service, &cx).await
+            },
+        );
+}
+
+fn on_line_break_next<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "line\u{2028}break\u{2029}next\u{85}\u{7f}",
+            |service, cx, payload: String| async move {
+                cx.emit(
+                        To::Sender,
+                        "\n",
+                        &json!({ "\n\t" : "\r\n", "\u{2028}" : "\u{2029}" }),
+                    )
+                    .await;
+                EscapingService::line_break_next(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_emoji_evil<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "emoji 🎉 שלום مرحبا \u{202e}evil\u{202c}",
+            |service, cx, payload: String| async move {
+                cx.emit(
+                        To::Sender,
+                        "\u{202e}גוף\u{202c} 🎉",
+                        &json!(
+                            { "שלום" : "עולם", "🎉" : ["\u{2028}", "\u{2029}"]
+                            }
+                        ),
+                    )
+                    .await;
+                EscapingService::emoji_evil(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_type_<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "type",
+            |service, cx, payload: i64| async move {
+                EscapingService::type_(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_self_<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on(
+            "self",
+            |service, cx| async move { EscapingService::self_(&*service, &cx).await },
+        );
+}
+
+fn on_r_type<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on(
+            "r#type",
+            |service, cx| async move { EscapingService::r_type(&*service, &cx).await },
+        );
+}
+
+fn on_clone<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "clone",
+            |service, cx, payload: X1st| async move {
+                EscapingService::clone(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_x<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "<!--",
+            |service, cx, payload: Self_| async move {
+                EscapingService::x(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_user_join<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on(
+            "user:join",
+            |service, cx| async move { EscapingService::user_join(&*service, &cx).await },
+        );
+}
+
+fn on_userjoin<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "userjoin",
+            |service, cx, payload: String_| async move {
+                EscapingService::userjoin(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_payload<S: EscapingService>(events: &Events<'_, S>) {
+    events
+        .on(
+            "{{ payload }}",
+            |service, cx| async move {
+                cx.emit(To::Sender, "{{ socket.id }}", &json!(format!("\\{}", cx.id())))
+                    .await;
+                EscapingService::payload(&*service, &cx).await
+            },
+        );
 }
