@@ -2,8 +2,8 @@
 //! seconds after a warmup, timing every request from send to ack.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
@@ -59,6 +59,13 @@ struct Shared {
     latencies: Latencies,
     acks: AtomicU64,
     errors: Errors,
+    /// One ack as received, shown in the summary: a payload the server
+    /// refuses is acked too (with an error), and would otherwise pass for
+    /// a fast run.
+    sample_ack: OnceLock<String>,
+    /// Acks counted per client that ran to the end: a server that serves
+    /// some clients and starves others shows here, not in the total.
+    per_client: Mutex<Vec<u64>>,
 }
 
 pub async fn run(args: Args) -> Result<(), String> {
@@ -69,6 +76,8 @@ pub async fn run(args: Args) -> Result<(), String> {
         latencies: Latencies::new(),
         acks: AtomicU64::new(0),
         errors: Errors::default(),
+        sample_ack: OnceLock::new(),
+        per_client: Mutex::new(Vec::with_capacity(args.clients as usize)),
     });
     let common = Arc::new(args.common);
     let handshakes = handshake_limit(&common);
@@ -156,6 +165,20 @@ pub async fn run(args: Args) -> Result<(), String> {
             human += &format!(" ({per:.3} s per 10k acks)");
         }
     }
+    let mut per_client = std::mem::take(
+        &mut *shared
+            .per_client
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    );
+    per_client.sort_unstable();
+    if let (Some(min), Some(max)) = (per_client.first(), per_client.last()) {
+        let median = per_client[per_client.len() / 2];
+        human += &format!("\n  acks per client: min {min}, median {median}, max {max}");
+    }
+    if let Some(ack) = shared.sample_ack.get() {
+        human += &format!("\n  an ack: {ack}");
+    }
     if let Some(loadgen) = cpu.loadgen {
         human += &format!("\n  loadgen CPU {loadgen:.2} s");
     }
@@ -187,19 +210,28 @@ async fn client(
         Err(failure) => Err(failure),
     };
     match result {
-        Ok(()) => conn.close().await,
+        Ok(acks) => {
+            shared
+                .per_client
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(acks);
+            conn.close().await;
+        }
         Err(failure) => shared.errors.count(&failure),
     }
 }
 
-/// Keeps `inflight` requests going until the window ends.
+/// Keeps `inflight` requests going until the window ends; returns how many
+/// acks it counted.
 async fn load(
     conn: &mut Conn,
     event: &str,
     inflight: usize,
     window: Window,
     shared: &Shared,
-) -> Result<(), Failure> {
+) -> Result<u64, Failure> {
+    let mut counted = 0;
     // Ack ids only increase; acks may come back in any order (socketioxide
     // runs a socket's handlers concurrently), so they are looked up, not
     // assumed to be first in line. The queue holds at most `inflight`.
@@ -218,7 +250,7 @@ async fn load(
     loop {
         let mut message = tokio::select! {
             biased;
-            () = &mut end => return Ok(()),
+            () = &mut end => return Ok(counted),
             message = conn.ws.next() => message,
         };
         // Handle every frame already received, then send all the requests
@@ -236,10 +268,14 @@ async fn load(
                         serde_json::from_str::<IgnoredAny>(args).map_err(|err| {
                             Failure::BadFrame(format!("ack {id} is not JSON: {err}"))
                         })?;
+                        if shared.sample_ack.get().is_none() {
+                            let _ = shared.sample_ack.set(args.chars().take(200).collect());
+                        }
                         let now = Instant::now();
                         if now >= window.start {
                             shared.latencies.record(now - sent);
                             shared.acks.fetch_add(1, Ordering::Relaxed);
+                            counted += 1;
                         }
                         conn.feed(wire::event_frame(Some(next_id), event)).await?;
                         pending.push_back((next_id, now));

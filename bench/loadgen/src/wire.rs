@@ -203,10 +203,17 @@ impl Target {
             .host()
             .ok_or_else(|| format!("--url {url:?} has no host"))?;
         let port = uri.port_u16().unwrap_or(80);
-        let addr = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
             .await
             .map_err(|err| format!("--url {url:?}: {err}"))?
-            .next()
+            .collect();
+        // IPv4 first: `localhost` often resolves to ::1 first, while the
+        // servers listen on 0.0.0.0 (a dual-stack [::] takes IPv4 as well).
+        let addr = addrs
+            .iter()
+            .find(|addr| addr.is_ipv4())
+            .or(addrs.first())
+            .copied()
             .ok_or_else(|| format!("--url {url:?}: the host has no address"))?;
         let url = match uri.path_and_query().map(|p| p.as_str()) {
             None | Some("/") | Some("") => format!(
