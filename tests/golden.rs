@@ -1,6 +1,7 @@
 //! Every committed output is exactly what its specs render, manifest
 //! included: generated/ for specs/ (the lesson), tests/escaping/ for
-//! tests/escaping/specs/ (the escaping fixture). Neither may drift.
+//! tests/escaping/specs/ (the escaping fixture), bench/gatesmith-server/ for
+//! bench/specs/ (the benchmarked gateway). None may drift.
 
 /// Plans `specs` into `out` in memory and asserts nothing would change.
 fn assert_committed_output_matches(specs: &str, out: &str) {
@@ -27,6 +28,12 @@ fn generated_matches_what_the_specs_render_byte_for_byte() {
 #[test]
 fn the_escaping_fixture_matches_what_its_spec_renders_byte_for_byte() {
     assert_committed_output_matches("tests/escaping/specs", "tests/escaping");
+}
+
+#[test]
+fn the_benchmarked_gateway_matches_what_its_spec_renders_byte_for_byte() {
+    // Otherwise a template change would leave the benchmark measuring old code.
+    assert_committed_output_matches("bench/specs", "bench/gatesmith-server");
 }
 
 #[test]
