@@ -158,6 +158,15 @@ pub fn ack_expr(ack: &Data) -> String {
     match ack {
         Data::Literal(Value::String(text)) => format!("{}.to_owned()", string_literal(text)),
         Data::Text(parts) => format_expr(parts),
+        // The payload is the method's own: moved into the ack, not copied
+        // (`json!(payload)` would serialize a `Value` all over again).
+        Data::Var(
+            var @ Var {
+                root: Root::Payload,
+                ty: Type::String | Type::Json,
+                ..
+            },
+        ) => var_expr(var),
         Data::Var(
             var @ Var {
                 ty: Type::String, ..

@@ -42,7 +42,7 @@ pub trait BenchService: Send + Sync + 'static {
         payload: Value,
         cx: &EventContext,
     ) -> impl Future<Output = Value> + Send {
-        async move { json!(payload) }
+        async move { payload }
     }
 
     /// `createAaa`: acks "This action adds a new aaa".
