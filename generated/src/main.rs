@@ -4,11 +4,9 @@
 use gatesmith_generated::aaa;
 use gatesmith_runtime::Host;
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+fn main() -> std::io::Result<()> {
     Host::from_env()?
         .pages(concat!(env!("CARGO_MANIFEST_DIR"), "/pages"))
         .gateway(aaa::gateway(aaa::SpecAaaService))
-        .serve()
-        .await
+        .run()
 }

@@ -6,11 +6,9 @@
 use bench_gatesmith::bench;
 use gatesmith_runtime::Host;
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+fn main() -> std::io::Result<()> {
     Host::from_env()?
         .pages(bench_gatesmith::PAGES_DIR)
         .gateway(bench::gateway(bench::SpecBenchService))
-        .serve()
-        .await
+        .run()
 }
