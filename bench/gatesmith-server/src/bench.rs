@@ -86,6 +86,11 @@ pub trait BenchService: Send + Sync + 'static {
         async move { format!("This action removes a #{} aaa", payload) }
     }
 
+    /// `later3`: sends no ack.
+    fn later3(&self, cx: &EventContext) -> impl Future<Output = ()> + Send {
+        async move {}
+    }
+
     /// Called when a client has connected, after the spec's `on_connect` emissions.
     fn handle_connection(&self, cx: &EventContext) -> impl Future<Output = ()> + Send {
         async move {}
@@ -112,6 +117,7 @@ pub fn gateway<S: BenchService>(service: S) -> Gateway {
             on_find_one_aaa(events);
             on_update_aaa(events);
             on_remove_aaa(events);
+            on_later3(events);
         })
         .on_connect(|service, cx| async move {
             BenchService::handle_connection(&*service, &cx).await;
@@ -193,6 +199,34 @@ fn on_remove_aaa<S: BenchService>(events: &Events<'_, S>) {
             "removeAaa",
             |service, cx, payload: i64| async move {
                 BenchService::remove_aaa(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_later3<S: BenchService>(events: &Events<'_, S>) {
+    events
+        .on(
+            "later3",
+            |service, cx| async move {
+                cx.emit_after(
+                    Duration::from_millis(1000),
+                    To::Sender,
+                    "later",
+                    json!(1),
+                );
+                cx.emit_after(
+                    Duration::from_millis(2000),
+                    To::Sender,
+                    "later",
+                    json!(2),
+                );
+                cx.emit_after(
+                    Duration::from_millis(3000),
+                    To::Sender,
+                    "later",
+                    json!(3),
+                );
+                BenchService::later3(&*service, &cx).await
             },
         );
 }

@@ -45,6 +45,12 @@ pub struct Args {
     /// The server's process: its RSS and threads are read.
     #[arg(long)]
     pid: Option<u32>,
+    /// Spread the clients' requests evenly over this many ms instead of
+    /// sending them all at once. At once, the replies fall due together and
+    /// their lateness measures how fast the server drains a burst; spread,
+    /// it measures how punctually timers fire.
+    #[arg(long, default_value_t = 0)]
+    spread_ms: u64,
 }
 
 /// When the "pending" reading is taken: after the immediate replies, before
@@ -101,7 +107,9 @@ pub async fn delayed(args: Args) -> Result<(), String> {
     let (ready_tx, mut ready) = mpsc::unbounded_channel();
     let (start, started) = watch::channel(None);
     let mut clients = JoinSet::new();
-    for _ in 0..args.clients {
+    for index in 0..args.clients {
+        let offset =
+            Duration::from_millis(args.spread_ms * u64::from(index) / u64::from(args.clients));
         clients.spawn(client(
             Arc::clone(&target),
             Arc::clone(&common),
@@ -109,7 +117,10 @@ pub async fn delayed(args: Args) -> Result<(), String> {
             Arc::clone(&plan),
             Arc::clone(&shared),
             ready_tx.clone(),
-            started.clone(),
+            Start {
+                signal: started.clone(),
+                offset,
+            },
         ));
     }
     drop(ready_tx);
@@ -193,6 +204,12 @@ struct Plan {
     give_up: Duration,
 }
 
+/// When a client sends its request: `offset` after the common signal.
+struct Start {
+    signal: watch::Receiver<Option<()>>,
+    offset: Duration,
+}
+
 async fn client(
     target: Arc<Target>,
     common: Arc<Common>,
@@ -200,15 +217,18 @@ async fn client(
     plan: Arc<Plan>,
     shared: Arc<Shared>,
     ready: mpsc::UnboundedSender<bool>,
-    mut started: watch::Receiver<Option<()>>,
+    mut start: Start,
 ) {
     let Some(mut conn) = connect(&target, &common, &handshakes, &shared.errors, &ready).await
     else {
         return;
     };
     drop(ready);
-    let result = match conn.hold_until(&mut started).await {
-        Ok(()) => await_replies(&mut conn, &plan, &shared).await,
+    let result = match conn.hold_until(&mut start.signal).await {
+        Ok(()) => {
+            tokio::time::sleep(start.offset).await;
+            await_replies(&mut conn, &plan, &shared).await
+        }
         Err(failure) => Err(failure),
     };
     match result {
