@@ -15,8 +15,11 @@ use socketioxide::socket::DisconnectReason;
 use crate::ack::{IntoAck, PayloadError};
 use crate::context::EventContext;
 use crate::delayed::Delayed;
+use tokio_util::task::TaskTracker;
 
 type Register<S> = fn(&Events<'_, S>);
+/// Registers a gateway on a `SocketIo`, its handlers tracked by the tracker.
+type Attach = dyn FnOnce(&SocketIo, &TaskTracker) + Send;
 type Hook<S> =
     Arc<dyn Fn(Arc<S>, EventContext) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
@@ -25,7 +28,7 @@ type Hook<S> =
 pub struct Gateway {
     name: Cow<'static, str>,
     namespace: Cow<'static, str>,
-    attach: Box<dyn FnOnce(&SocketIo) + Send>,
+    attach: Box<Attach>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -76,8 +79,10 @@ impl Gateway {
         &self.namespace
     }
 
-    pub(crate) fn attach(self, io: &SocketIo) {
-        (self.attach)(io);
+    /// Registers the gateway on `io`; every handler it runs is tracked by
+    /// `in_flight`, which shutdown waits for before disconnecting clients.
+    pub(crate) fn attach(self, io: &SocketIo, in_flight: &TaskTracker) {
+        (self.attach)(io, in_flight);
     }
 }
 
@@ -132,7 +137,8 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
         } = self;
         let gateway = name.clone();
         let ns = namespace.clone();
-        let attach = move |io: &SocketIo| {
+        let attach = move |io: &SocketIo, in_flight: &TaskTracker| {
+            let in_flight = in_flight.clone();
             let connected = {
                 let gateway = gateway.clone();
                 let service = Arc::clone(&service);
@@ -150,12 +156,14 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
             // `connect` callback always finds its handler.
             let register_events = move |socket: SocketRef, io: SocketIo| async move {
                 let delayed = Delayed::new();
+                let in_flight = in_flight.clone();
                 socket.extensions.insert(Arc::clone(&delayed));
                 register(&Events {
                     socket: &socket,
                     io: &io,
                     service: &service,
                     delayed: &delayed,
+                    in_flight: &in_flight,
                 });
                 socket.on_disconnect(move |socket: SocketRef, io: SocketIo, reason: DisconnectReason| async move {
                     delayed.cancel_all();
@@ -196,6 +204,7 @@ pub struct Events<'a, S> {
     io: &'a SocketIo,
     service: &'a Arc<S>,
     delayed: &'a Arc<Delayed>,
+    in_flight: &'a TaskTracker,
 }
 
 impl<S: Send + Sync + 'static> Events<'_, S> {
@@ -210,8 +219,11 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         let service = Arc::clone(self.service);
         let delayed = Arc::clone(self.delayed);
         let io = self.io.clone();
+        let in_flight = self.in_flight.clone();
         self.socket
             .on(event, move |socket: SocketRef, ack: AckSender| async move {
+                // Held until the ack is sent: shutdown waits for it.
+                let _in_flight = in_flight.token();
                 let cx = EventContext::new(socket, io, delayed);
                 handler(service, cx).await.send(ack);
             });
@@ -230,9 +242,12 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         let service = Arc::clone(self.service);
         let delayed = Arc::clone(self.delayed);
         let io = self.io.clone();
+        let in_flight = self.in_flight.clone();
         self.socket.on(
             event,
             move |socket: SocketRef, TryData(payload): TryData<T>, ack: AckSender| async move {
+                // Held until the ack is sent: shutdown waits for it.
+                let _in_flight = in_flight.token();
                 match payload {
                     Ok(payload) => {
                         let cx = EventContext::new(socket, io, delayed);

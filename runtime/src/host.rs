@@ -2,6 +2,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{OriginalUri, Request};
@@ -10,6 +11,7 @@ use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use socketioxide::SocketIo;
+use tokio_util::task::TaskTracker;
 use tower_http::services::ServeDir;
 
 use crate::gateway::Gateway;
@@ -93,6 +95,7 @@ impl Host {
 
     /// Binds the port, ready to serve.
     pub async fn bind(self) -> std::io::Result<Bound> {
+        let in_flight = TaskTracker::new();
         let (layer, io) = SocketIo::builder()
             .max_payload(MAX_MESSAGE_BYTES as u64)
             .ws_max_message_size(MAX_MESSAGE_BYTES)
@@ -103,7 +106,7 @@ impl Host {
                 ns = gateway.namespace(),
                 "gateway ready"
             );
-            gateway.attach(&io);
+            gateway.attach(&io, &in_flight);
         }
         let mut router = Router::new().route(
             SOCKET_IO_CLIENT_PATH,
@@ -126,6 +129,7 @@ impl Host {
                 .layer(layer)
                 .layer(axum::middleware::map_request(own_request_parts)),
             io,
+            in_flight,
         })
     }
 
@@ -178,6 +182,7 @@ pub struct Bound {
     local_addr: SocketAddr,
     router: Router,
     io: SocketIo,
+    in_flight: TaskTracker,
 }
 
 impl Bound {
@@ -186,8 +191,11 @@ impl Bound {
         self.local_addr
     }
 
-    /// Serves until `shutdown` completes, then disconnects every client
-    /// (their pending delayed emissions are cancelled) and returns.
+    /// Serves until `shutdown` completes, then shuts down gracefully: new
+    /// connections are refused at once, handlers already running finish and
+    /// their acks go out (for at most [`DRAIN_TIMEOUT`]), then every client
+    /// is disconnected with the reason "server shutting down" (its pending
+    /// delayed emissions are cancelled), and this returns.
     pub async fn serve_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -198,16 +206,50 @@ impl Bound {
                 tracing::debug!(%err, "could not set TCP_NODELAY");
             }
         });
-        let io = self.io;
-        axum::serve(listener, self.router)
+        let (io, in_flight) = (self.io, self.in_flight);
+        let (stop_accepting, stopped) = tokio::sync::oneshot::channel::<()>();
+        // axum stops accepting when told and returns once its HTTP
+        // connections end: it does not see upgraded WebSocket connections,
+        // so the drain below, which waits for the last in-flight handler to
+        // send its ack and then disconnects every client, is awaited too.
+        let drain = tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_accepting.send(());
+            in_flight.close();
+            tracing::info!(
+                handlers = in_flight.len(),
+                "shutting down: finishing in-flight handlers"
+            );
+            if tokio::time::timeout(DRAIN_TIMEOUT, in_flight.wait())
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    handlers = in_flight.len(),
+                    "handlers still running after {DRAIN_TIMEOUT:?}: disconnecting anyway"
+                );
+            }
+            tracing::info!("shutting down: disconnecting clients");
+            io.close().await;
+        });
+        let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: disconnecting clients");
-                io.close().await;
+                let _ = stopped.await;
             })
-            .await
+            .await;
+        if served.is_err() {
+            drain.abort();
+            return served;
+        }
+        if let Err(err) = drain.await {
+            tracing::error!(%err, "the shutdown drain failed");
+        }
+        served
     }
 }
+
+/// How long shutdown waits for in-flight handlers before disconnecting.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// socketioxide keeps each socket's handshake request, headers and URI, for
 /// the socket's whole life. hyper parses them as slices of the connection's
