@@ -2,7 +2,7 @@
 //! templates need. Every error found is returned, each with its location;
 //! nothing downstream validates again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -439,30 +439,26 @@ impl Checker<'_> {
             })
             .collect();
         // One cycle is one mistake, reported at the first of its schemas.
-        let mut reported: Vec<std::collections::BTreeSet<String>> = Vec::new();
-        let mut first_report = |cycle: &str| {
-            let members = cycle.split(" → ").map(str::to_owned).collect();
-            let new = !reported.contains(&members);
-            if new {
-                reported.push(members);
-            }
-            new
-        };
+        let mut reported: BTreeSet<BTreeSet<String>> = BTreeSet::new();
         for schema_name in self.spec.schemas.keys() {
             let start = ident::upper_camel(schema_name);
-            let direct_cycle = cycle_from(&direct, &start);
-            let alias_cycle = cycle_from(&aliases, &start);
-            if direct_cycle.as_deref().is_some_and(|c| !first_report(c))
-                || (direct_cycle.is_none()
-                    && alias_cycle.as_deref().is_some_and(|c| !first_report(c)))
-            {
+            let (cycle, message) = if let Some(cycle) = cycle_from(&direct, &start) {
+                let message = format!(
+                    "schema {schema_name:?} contains itself ({cycle}): break the cycle with an array (`type: array`)"
+                );
+                (cycle, message)
+            } else if let Some(cycle) = cycle_from(&aliases, &start) {
+                let message = format!(
+                    "schema {schema_name:?} contains itself ({cycle}), and only an object with properties may: make one of them an object"
+                );
+                (cycle, message)
+            } else {
+                continue;
+            };
+            if !reported.insert(cycle.split(" → ").map(str::to_owned).collect()) {
                 continue;
             }
-            if let Some(cycle) = direct_cycle {
-                self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}): break the cycle with an array (`type: array`)"));
-            } else if let Some(cycle) = alias_cycle {
-                self.error(&["schemas", schema_name], format!("schema {schema_name:?} contains itself ({cycle}), and only an object with properties may: make one of them an object"));
-            }
+            self.error(&["schemas", schema_name], message);
         }
     }
 
@@ -845,7 +841,7 @@ impl Checker<'_> {
 /// type is visited once: following every path instead takes exponential
 /// time on specs where many schemas refer to many others.
 fn cycle_from(graph: &BTreeMap<String, Vec<String>>, start: &str) -> Option<String> {
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     let mut stack = vec![(start, vec![start])];
     while let Some((name, trail)) = stack.pop() {
         for next in graph.get(name).into_iter().flatten() {

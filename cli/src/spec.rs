@@ -370,7 +370,9 @@ pub fn read(path: &Path, source: &str) -> Read {
             };
         }
     };
-    let nodes = index(&tree);
+    // Which node an error is about is looked up only once there is one: a
+    // valid spec, the usual case, never pays for the index.
+    let mut nodes = None;
     let skipped = Skipped::default();
     let mut errors = Vec::new();
     let mut left_out = Vec::new();
@@ -396,6 +398,7 @@ pub fn read(path: &Path, source: &str) -> Read {
             Ok(spec) => break Some(spec),
             Err(err) => err,
         };
+        let nodes = nodes.get_or_insert_with(|| index(&tree));
         let Some(node) = err.node.and_then(|id| nodes.get(&id).map(|n| n.node)) else {
             errors.push(SpecError::new(path, source, None, err.to_string()));
             break None;
@@ -417,7 +420,7 @@ pub fn read(path: &Path, source: &str) -> Read {
     };
     file.tainted = left_out
         .iter()
-        .filter_map(|id| nodes.get(id))
+        .filter_map(|id| nodes.as_ref()?.get(id))
         .map(|entry| {
             // What an event does with its payload is checked against the
             // payload: without it, those checks would only echo this error.
@@ -498,6 +501,12 @@ const JSON_SCHEMA_KEYWORDS: &[&str] = &[
 
 fn describe(err: &node_de::Error, node: &Node, path: &Path, source: &str) -> SpecError {
     let at = Some((node.mark.line, node.mark.column));
+    // The key whose value is at fault, as a prefix: "`to`: ".
+    let under = err
+        .key
+        .as_ref()
+        .map(|k| format!("`{k}`: "))
+        .unwrap_or_default();
     let (message, help) = match &err.kind {
         node_de::Kind::UnknownKey { key, expected }
             if expected.contains(&"properties") && JSON_SCHEMA_KEYWORDS.contains(&key.as_str()) =>
@@ -516,10 +525,7 @@ fn describe(err: &node_de::Error, node: &Node, path: &Path, source: &str) -> Spe
         node_de::Kind::UnknownVariant { value, expected } => (
             format!(
                 "{}`{value}` is not allowed here{}",
-                err.key
-                    .as_ref()
-                    .map(|k| format!("`{k}`: "))
-                    .unwrap_or_default(),
+                under,
                 did_you_mean(value, expected)
             ),
             format!("write one of {}", listed(expected)),
@@ -531,25 +537,13 @@ fn describe(err: &node_de::Error, node: &Node, path: &Path, source: &str) -> Spe
         node_de::Kind::InvalidType { found, expected } => (
             format!(
                 "{}expected {}, found {}",
-                err.key
-                    .as_ref()
-                    .map(|k| format!("`{k}`: "))
-                    .unwrap_or_default(),
+                under,
                 readable(expected),
                 found_here(node, found)
             ),
             "see docs/spec.md for what each key takes".to_owned(),
         ),
-        node_de::Kind::Other(message) => (
-            format!(
-                "{}{message}",
-                err.key
-                    .as_ref()
-                    .map(|k| format!("`{k}`: "))
-                    .unwrap_or_default()
-            ),
-            String::new(),
-        ),
+        node_de::Kind::Other(message) => (format!("{}{message}", under), String::new()),
     };
     let error = SpecError::new(path, source, at, message);
     if help.is_empty() {
