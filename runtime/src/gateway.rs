@@ -207,7 +207,47 @@ pub struct Events<'a, S> {
     in_flight: &'a TaskTracker,
 }
 
+/// What each handler of one socket owns: cloned into it once, moved into
+/// every call.
+struct Wiring<S> {
+    service: Arc<S>,
+    io: SocketIo,
+    delayed: Arc<Delayed>,
+    in_flight: TaskTracker,
+}
+
+// By hand: a derive would ask `S: Clone`, and only the `Arc` is cloned.
+impl<S> Clone for Wiring<S> {
+    fn clone(&self) -> Self {
+        Self {
+            service: Arc::clone(&self.service),
+            io: self.io.clone(),
+            delayed: Arc::clone(&self.delayed),
+            in_flight: self.in_flight.clone(),
+        }
+    }
+}
+
+impl<S> Wiring<S> {
+    /// The service and the context of one message from `socket`.
+    fn call(self, socket: SocketRef) -> (Arc<S>, EventContext) {
+        (
+            self.service,
+            EventContext::new(socket, self.io, self.delayed),
+        )
+    }
+}
+
 impl<S: Send + Sync + 'static> Events<'_, S> {
+    fn wiring(&self) -> Wiring<S> {
+        Wiring {
+            service: Arc::clone(self.service),
+            io: self.io.clone(),
+            delayed: Arc::clone(self.delayed),
+            in_flight: self.in_flight.clone(),
+        }
+    }
+
     /// Handles `event`, which carries no payload: whatever the client sent
     /// with it is ignored. The handler's result is the ack ([`IntoAck`]).
     pub fn on<F, Fut, A>(&self, event: &'static str, handler: F)
@@ -216,15 +256,12 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         Fut: Future<Output = A> + Send + 'static,
         A: IntoAck,
     {
-        let service = Arc::clone(self.service);
-        let delayed = Arc::clone(self.delayed);
-        let io = self.io.clone();
-        let in_flight = self.in_flight.clone();
+        let wiring = self.wiring();
         self.socket
             .on(event, move |socket: SocketRef, ack: AckSender| async move {
                 // Held until the ack is sent: shutdown waits for it.
-                let _in_flight = in_flight.token();
-                let cx = EventContext::new(socket, io, delayed);
+                let _in_flight = wiring.in_flight.token();
+                let (service, cx) = wiring.call(socket);
                 handler(service, cx).await.send(ack);
             });
     }
@@ -239,18 +276,15 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         Fut: Future<Output = A> + Send + 'static,
         A: IntoAck,
     {
-        let service = Arc::clone(self.service);
-        let delayed = Arc::clone(self.delayed);
-        let io = self.io.clone();
-        let in_flight = self.in_flight.clone();
+        let wiring = self.wiring();
         self.socket.on(
             event,
             move |socket: SocketRef, TryData(payload): TryData<T>, ack: AckSender| async move {
                 // Held until the ack is sent: shutdown waits for it.
-                let _in_flight = in_flight.token();
+                let _in_flight = wiring.in_flight.token();
                 match payload {
                     Ok(payload) => {
-                        let cx = EventContext::new(socket, io, delayed);
+                        let (service, cx) = wiring.call(socket);
                         handler(service, cx, payload).await.send(ack);
                     }
                     Err(err) => {

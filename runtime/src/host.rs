@@ -258,7 +258,14 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Copies of their few hundred bytes let the buffer go: an idle client's
 /// RSS fell from 30 to 22 KiB.
 async fn own_request_parts(mut request: Request) -> Request {
-    if !request.uri().path().starts_with("/socket.io/") {
+    // Only a request that opens a session (no `sid` yet) is kept; the
+    // polling requests that follow pass through untouched.
+    let opens_session = request.uri().path().starts_with("/socket.io/")
+        && !request
+            .uri()
+            .query()
+            .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("sid=")));
+    if !opens_session {
         return request;
     }
     let shared = std::mem::take(request.headers_mut());
