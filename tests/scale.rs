@@ -562,21 +562,17 @@ fn rendering_is_deterministic_and_a_changed_event_changes_only_what_shows_it() {
         "{again:?}"
     );
 
-    // One spec in the middle, with an event to change.
-    let target = specs[2..]
+    // One spec in the middle, with an event to change. Without a payload,
+    // any value is a valid example for it.
+    let (target, event) = specs[2..]
         .iter()
-        .find(|spec| {
-            spec.value["events"]
-                .as_object()
-                .is_some_and(|e| !e.is_empty())
+        .find_map(|spec| {
+            let events = spec.value["events"].as_object()?;
+            let (name, _) = events.iter().find(|(_, e)| e.get("payload").is_none())?;
+            Some((spec, name.clone()))
         })
-        .expect("a spec with events among the seeds");
+        .expect("a spec with an event without a payload among the seeds");
     let module = gatesmith::ident::snake(&target.gateway);
-    let event = target.value["events"]
-        .as_object()
-        .and_then(|events| events.keys().next())
-        .expect("an event")
-        .clone();
     let change = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut value = target.value.clone();
         edit(&mut value["events"][event.as_str()]);
@@ -587,9 +583,15 @@ fn rendering_is_deterministic_and_a_changed_event_changes_only_what_shows_it() {
     };
     let module_file = format!("src/{module}.rs");
 
-    // The ack is in the module only.
+    let typings_file = format!("client/{module}.d.ts");
+    // The ack is in the module, and in the typings when its type changes.
     let diff = change(&|event| event["ack"] = serde_json::json!("changed {{ socket.id }}"));
-    assert_eq!(diff, [module_file.as_str()], "changing {event:?}'s ack");
+    let only_module_and_typings =
+        diff.first() == Some(&module_file) && diff.iter().skip(1).all(|file| *file == typings_file);
+    assert!(
+        only_module_and_typings,
+        "changing {event:?}'s ack changed {diff:?}"
+    );
     // The example is on the page only.
     let diff = change(&|event| event["example"] = serde_json::json!({ "changed": [1, 2] }));
     assert_eq!(diff, ["pages/index.html"], "changing {event:?}'s example");
@@ -599,7 +601,11 @@ fn rendering_is_deterministic_and_a_changed_event_changes_only_what_shows_it() {
     });
     assert_eq!(
         diff,
-        [module_file.as_str(), "pages/index.html"],
+        [
+            module_file.as_str(),
+            typings_file.as_str(),
+            "pages/index.html"
+        ],
         "adding a reply to {event:?}"
     );
     // Back as it was, everything is as it was.

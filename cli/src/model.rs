@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::diagnostic::SpecError;
 use crate::ident;
+use crate::payload_schema;
 use crate::spec::{self, Kind, Schema, SchemaObject, Spec, SpecFile, Target};
 
 /// One gateway, ready to render.
@@ -28,6 +29,20 @@ pub struct Gateway {
     pub on_disconnect: Vec<Emission>,
     /// Every event the server may send to a client, `exception` included.
     pub server_events: Vec<String>,
+    /// The server events the spec declares, with their data's type.
+    pub declared_server_events: Vec<ServerEvent>,
+    /// The JSON Schema of the payloads and data ([`payload_schema::document`]).
+    pub payload_schema: Value,
+}
+
+/// A server event the spec declares under `server_events`.
+#[derive(Debug, Clone)]
+pub struct ServerEvent {
+    pub name: String,
+    /// The marker type that names it in Rust: `Guang`.
+    pub marker: String,
+    pub description: Option<String>,
+    pub data: Option<Type>,
 }
 
 /// A Rust type for a payload.
@@ -41,6 +56,30 @@ pub enum Type {
     Json,
     List(Box<Type>),
     Named(String),
+    /// An integer or number of a declared `format` other than the default.
+    Numeric(Numeric),
+    /// `nullable: true`: the value or `null`.
+    Nullable(Box<Type>),
+}
+
+/// The Rust types of `format: int32`, `uint32`, `uint64` and `float`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numeric {
+    I32,
+    U32,
+    U64,
+    F32,
+}
+
+impl Numeric {
+    pub fn rust(self) -> &'static str {
+        match self {
+            Numeric::I32 => "i32",
+            Numeric::U32 => "u32",
+            Numeric::U64 => "u64",
+            Numeric::F32 => "f32",
+        }
+    }
 }
 
 impl Type {
@@ -48,7 +87,7 @@ impl Type {
     pub fn is_plain_scalar(&self) -> bool {
         matches!(
             self,
-            Type::String | Type::Integer | Type::Number | Type::Boolean
+            Type::String | Type::Integer | Type::Number | Type::Boolean | Type::Numeric(_)
         )
     }
 
@@ -56,7 +95,7 @@ impl Type {
     pub fn mentions_json(&self) -> bool {
         match self {
             Type::Json => true,
-            Type::List(item) => item.mentions_json(),
+            Type::List(item) | Type::Nullable(item) => item.mentions_json(),
             _ => false,
         }
     }
@@ -74,15 +113,46 @@ impl Gateway {
     }
 }
 
-/// A named type: a struct, or an alias of another type.
-#[derive(Debug, Clone)]
+/// A named type: a struct, a string enum, a union, or an alias of
+/// another type. Exactly one of `fields`, `variants`, `choices` and
+/// `alias_of` is present.
+#[derive(Debug, Clone, Default)]
 pub struct TypeDef {
     pub name: String,
     pub description: Option<String>,
     /// Present for a struct.
     pub fields: Option<Vec<Field>>,
+    /// A struct with `additionalProperties: false`: unknown fields refused.
+    pub closed: bool,
+    /// Present for a string enum.
+    pub variants: Option<Vec<Variant>>,
+    /// Present for a `oneOf` union.
+    pub choices: Option<Vec<Choice>>,
     /// Present for an alias.
     pub alias_of: Option<Type>,
+}
+
+impl TypeDef {
+    /// The types this one holds: its fields', its choices' or its alias's.
+    pub fn contained(&self) -> impl Iterator<Item = &Type> {
+        (self.fields.iter().flatten().map(|f| &f.ty))
+            .chain(self.choices.iter().flatten().map(|c| &c.ty))
+            .chain(&self.alias_of)
+    }
+}
+
+/// One string of an enum, and its Rust variant.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub value: String,
+    pub ident: String,
+}
+
+/// One schema of a `oneOf`, and its Rust variant.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub ident: String,
+    pub ty: Type,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +177,8 @@ pub struct Event {
     /// What the page sends: the spec's `example`, or a value of the type.
     pub example: Option<Value>,
     pub ack: Option<Data>,
+    /// The ack's declared type (`ack_schema`), which the method returns.
+    pub ack_type: Option<Type>,
     pub replies: Vec<Emission>,
     pub emits: Vec<Emission>,
 }
@@ -160,6 +232,7 @@ pub fn check(spec: &Spec, file: &SpecFile, spec_path: &str) -> Result<Gateway, V
         file,
         errors: Vec::new(),
         types: Vec::new(),
+        document: payload_schema::document(spec),
     };
     let gateway = checker.gateway(spec_path);
     if checker.errors.is_empty() {
@@ -174,6 +247,8 @@ struct Checker<'a> {
     file: &'a SpecFile,
     errors: Vec<SpecError>,
     types: Vec<TypeDef>,
+    /// The payloads' JSON Schema, to check examples and emitted data with.
+    document: Value,
 }
 
 impl Checker<'_> {
@@ -215,6 +290,7 @@ impl Checker<'_> {
             );
         }
         self.schemas();
+        let declared_server_events = self.server_events();
         let mut methods: BTreeMap<String, String> = BTreeMap::new();
         for reserved in ["handle_connection", "handle_disconnect"] {
             methods.insert(
@@ -259,16 +335,152 @@ impl Checker<'_> {
             on_connect,
             on_disconnect,
             server_events: Vec::new(),
+            declared_server_events,
+            payload_schema: self.document.clone(),
         };
         let mut server_events: Vec<String> = Vec::new();
-        for emission in gateway.emissions() {
-            if !server_events.contains(&emission.event) {
-                server_events.push(emission.event.clone());
+        let emitted = gateway.emissions().map(|e| &e.event);
+        for event in (gateway.declared_server_events.iter().map(|e| &e.name)).chain(emitted) {
+            if !server_events.contains(event) {
+                server_events.push(event.clone());
             }
         }
         server_events.push("exception".to_owned());
         gateway.server_events = server_events;
         gateway
+    }
+
+    fn server_events(&mut self) -> Vec<ServerEvent> {
+        let mut markers: BTreeMap<String, &str> = BTreeMap::new();
+        let mut declared = Vec::new();
+        for (name, event) in &self.spec.server_events {
+            let at = ["server_events", name.as_str()];
+            let marker = ident::upper_camel(name);
+            if let Some(other) = markers.insert(marker.clone(), name) {
+                self.error(&at, format!("server events {other:?} and {name:?} both become the Rust type `server_events::{marker}`: rename one"));
+            }
+            let data = event.data.as_ref().map(|schema| {
+                self.ty(
+                    schema,
+                    &[&at[..], &["data"]].concat(),
+                    &ident::upper_camel_join(name, "Data"),
+                )
+            });
+            declared.push(ServerEvent {
+                name: name.clone(),
+                marker,
+                description: event.description.clone(),
+                data,
+            });
+        }
+        declared
+    }
+
+    /// The checker of values against `schema`, a part of the document;
+    /// `None` if it does not compile, which an error already reports.
+    fn validator(&self, schema: &Value) -> Option<jsonschema::Validator> {
+        payload_schema::validator(schema, &self.document["$defs"]).ok()
+    }
+
+    /// Reports where `data` (what an emission sends, or an ack) does not fit
+    /// `schema`. An interpolated value is known only by its type: there,
+    /// only a type that cannot fit is an error.
+    fn check_fits(&mut self, schema: &Value, data: &Data, at: &[&str], what: &str) {
+        let Some(validator) = self.validator(schema) else {
+            return;
+        };
+        let mut holes = Vec::new();
+        let sample = self.sample(data, String::new(), &mut holes);
+        for err in validator.iter_errors(&sample) {
+            let path = err.instance_path().as_str().to_owned();
+            let hole = holes
+                .iter()
+                .find(|(hole, _)| path == *hole || path.starts_with(&format!("{hole}/")));
+            let message = match hole {
+                None => err.to_string(),
+                Some((hole, Some(kind))) if *hole == path && type_cannot_fit(&err, &path) => {
+                    format!("the interpolated value is of type {kind}, which does not fit here")
+                }
+                Some(_) => continue,
+            };
+            let place = if path.is_empty() {
+                String::new()
+            } else {
+                format!(" at {path}")
+            };
+            self.value_error(
+                at,
+                format!("{what} does not fit its schema{place}: {message}"),
+            );
+        }
+    }
+
+    /// `data` as JSON, each interpolated value stood in for by a value of
+    /// its JSON type; `holes` gets their JSON Pointers and types.
+    fn sample(
+        &self,
+        data: &Data,
+        pointer: String,
+        holes: &mut Vec<(String, Option<&'static str>)>,
+    ) -> Value {
+        match data {
+            Data::Literal(value) => value.clone(),
+            Data::Text(_) => {
+                holes.push((pointer, Some("string")));
+                Value::from("")
+            }
+            Data::Var(var) => {
+                let kind = self.json_kind(&var.ty);
+                holes.push((pointer, kind));
+                match kind {
+                    Some("string") => Value::from(""),
+                    Some("integer") => Value::from(0),
+                    Some("number") => Value::from(0.5),
+                    Some("boolean") => Value::from(false),
+                    Some("array") => Value::Array(Vec::new()),
+                    Some("object") => Value::Object(Default::default()),
+                    _ => Value::Null,
+                }
+            }
+            Data::Array(items) => (items.iter().enumerate())
+                .map(|(i, item)| self.sample(item, format!("{pointer}/{i}"), holes))
+                .collect(),
+            Data::Object(fields) => Value::Object(
+                (fields.iter())
+                    .map(|(key, item)| {
+                        let escaped = key.replace('~', "~0").replace('/', "~1");
+                        (
+                            key.clone(),
+                            self.sample(item, format!("{pointer}/{escaped}"), holes),
+                        )
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The JSON type every value of `ty` has; `None` when it varies.
+    fn json_kind(&self, ty: &Type) -> Option<&'static str> {
+        match ty {
+            Type::String => Some("string"),
+            Type::Integer | Type::Numeric(Numeric::I32 | Numeric::U32 | Numeric::U64) => {
+                Some("integer")
+            }
+            Type::Number | Type::Numeric(Numeric::F32) => Some("number"),
+            Type::Boolean => Some("boolean"),
+            Type::List(_) => Some("array"),
+            Type::Json | Type::Nullable(_) => None,
+            Type::Named(name) => {
+                let def = self.through_aliases(name)?;
+                if def.fields.is_some() {
+                    Some("object")
+                } else if def.variants.is_some() {
+                    Some("string")
+                } else {
+                    self.json_kind(def.alias_of.as_ref()?)
+                }
+            }
+        }
     }
 
     /// What else the generated module declares under `type_name`, if anything.
@@ -308,18 +520,12 @@ impl Checker<'_> {
             }
             let at = ["schemas", name.as_str()];
             let def = match schema {
-                Schema::Inline(object)
-                    if object.reference.is_none()
-                        && matches!(object.kind, Some(Kind::Object) | None)
-                        && !object.properties.is_empty() =>
-                {
-                    let fields = self.fields(object, &at, &type_name);
-                    TypeDef {
-                        name: type_name,
-                        description: object.description.clone(),
-                        fields: Some(fields),
-                        alias_of: None,
+                Schema::Inline(object) if declares_type(object) => {
+                    self.check_keywords(object, &at);
+                    if object.nullable {
+                        self.error(&at, format!("a named struct, enum or union cannot be `nullable`: write `{{ $ref: {name}, nullable: true }}` where it may be null"));
                     }
+                    self.declared_type(object, &at, &type_name)
                 }
                 other => {
                     let ty = self.ty(other, &at, &type_name);
@@ -330,8 +536,8 @@ impl Checker<'_> {
                     TypeDef {
                         name: type_name,
                         description,
-                        fields: None,
                         alias_of: Some(ty),
+                        ..TypeDef::default()
                     }
                 }
             };
@@ -350,13 +556,7 @@ impl Checker<'_> {
             .iter()
             .map(|def| {
                 let mut named = Vec::new();
-                for ty in def
-                    .fields
-                    .iter()
-                    .flatten()
-                    .map(|f| &f.ty)
-                    .chain(&def.alias_of)
-                {
+                for ty in def.contained() {
                     names_within(ty, &mut named);
                 }
                 (def.name.as_str(), named)
@@ -415,13 +615,14 @@ impl Checker<'_> {
             .iter()
             .map(|def| {
                 let direct = def
-                    .fields
-                    .iter()
-                    .flatten()
-                    .map(|f| &f.ty)
-                    .chain(def.alias_of.iter())
+                    .contained()
                     .filter_map(|ty| match ty {
+                        // An `Option` holds its value in place, as a field does.
                         Type::Named(name) => Some(name.clone()),
+                        Type::Nullable(inner) => match &**inner {
+                            Type::Named(name) => Some(name.clone()),
+                            _ => None,
+                        },
                         _ => None,
                     })
                     .collect();
@@ -498,62 +699,276 @@ impl Checker<'_> {
         fields
     }
 
-    /// The Rust type of a schema; an inline object becomes a struct named
-    /// `type_name`.
+    /// The Rust type of a schema; an inline object, enum or union becomes
+    /// a type named `type_name`.
     fn ty(&mut self, schema: &Schema, at: &[&str], type_name: &str) -> Type {
         match schema {
             Schema::Name(name) => self.named(name, at),
             Schema::Inline(object) => {
-                if let Some(reference) = &object.reference {
-                    return self.named(reference, at);
-                }
-                match object.kind {
-                    Some(Kind::String) => Type::String,
-                    Some(Kind::Integer) => Type::Integer,
-                    Some(Kind::Number) => Type::Number,
-                    Some(Kind::Boolean) => Type::Boolean,
-                    Some(Kind::Array) => match &object.items {
-                        Some(items) => {
-                            let mut at = at.to_vec();
-                            at.push("items");
-                            Type::List(Box::new(self.ty(
-                                items,
-                                &at,
-                                &ident::upper_camel_join(type_name, "Item"),
-                            )))
-                        }
-                        None => {
-                            self.error(at, "an array needs `items`: the type of its elements");
-                            Type::Json
-                        }
-                    },
-                    Some(Kind::Object) | None if object.properties.is_empty() => Type::Json,
-                    Some(Kind::Object) | None => {
-                        let taken = self.types.iter().any(|def| def.name == type_name)
-                            || self
-                                .spec
-                                .schemas
-                                .keys()
-                                .any(|name| ident::upper_camel(name) == type_name);
-                        if let Some(item) = self.generated_item(type_name) {
-                            self.error(at, format!("this inline object becomes the Rust type `{type_name}`, which is {item}: declare it under `schemas:` with another name and refer to it"));
-                            return Type::Json;
-                        }
-                        if taken {
-                            self.error(at, format!("this inline object becomes the Rust type `{type_name}`, which a schema already is: declare it under `schemas:` and refer to it by name"));
-                            return Type::Json;
-                        }
-                        let fields = self.fields(object, at, type_name);
-                        self.types.push(TypeDef {
-                            name: type_name.to_owned(),
-                            description: object.description.clone(),
-                            fields: Some(fields),
-                            alias_of: None,
-                        });
-                        Type::Named(type_name.to_owned())
-                    }
+                self.check_keywords(object, at);
+                let ty = self.inline_ty(object, at, type_name);
+                if object.nullable {
+                    Type::Nullable(Box::new(ty))
+                } else {
+                    ty
                 }
             }
+        }
+    }
+
+    fn inline_ty(&mut self, object: &SchemaObject, at: &[&str], type_name: &str) -> Type {
+        if let Some(reference) = &object.reference {
+            return self.named(reference, at);
+        }
+        if declares_type(object) {
+            let taken = self.types.iter().any(|def| def.name == type_name)
+                || (self.spec.schemas.keys()).any(|name| ident::upper_camel(name) == type_name);
+            if let Some(item) = self.generated_item(type_name) {
+                self.error(at, format!("this inline schema becomes the Rust type `{type_name}`, which is {item}: declare it under `schemas:` with another name and refer to it"));
+                return Type::Json;
+            }
+            if taken {
+                self.error(at, format!("this inline schema becomes the Rust type `{type_name}`, which a schema already is: declare it under `schemas:` and refer to it by name"));
+                return Type::Json;
+            }
+            let def = self.declared_type(object, at, type_name);
+            self.types.push(def);
+            return Type::Named(type_name.to_owned());
+        }
+        match payload_schema::kind_of(object) {
+            Some(Kind::String) => Type::String,
+            Some(Kind::Integer) => match object.format.as_deref() {
+                Some("int32") => Type::Numeric(Numeric::I32),
+                Some("uint32") => Type::Numeric(Numeric::U32),
+                Some("uint64") => Type::Numeric(Numeric::U64),
+                _ => Type::Integer,
+            },
+            Some(Kind::Number) => match object.format.as_deref() {
+                Some("float") => Type::Numeric(Numeric::F32),
+                _ => Type::Number,
+            },
+            Some(Kind::Boolean) => Type::Boolean,
+            Some(Kind::Array) => match &object.items {
+                Some(items) => {
+                    let mut at = at.to_vec();
+                    at.push("items");
+                    Type::List(Box::new(self.ty(
+                        items,
+                        &at,
+                        &ident::upper_camel_join(type_name, "Item"),
+                    )))
+                }
+                None => {
+                    self.error(at, "an array needs `items`: the type of its elements");
+                    Type::Json
+                }
+            },
+            Some(Kind::Object) | None => Type::Json,
+        }
+    }
+
+    /// The struct, enum or union an inline schema declares (see
+    /// [`declares_type`]), named `type_name`.
+    fn declared_type(&mut self, object: &SchemaObject, at: &[&str], type_name: &str) -> TypeDef {
+        let def = TypeDef {
+            name: type_name.to_owned(),
+            description: object.description.clone(),
+            ..TypeDef::default()
+        };
+        if let Some(values) = &object.enum_values {
+            TypeDef {
+                variants: Some(self.variants(values, at)),
+                ..def
+            }
+        } else if let Some(choices) = &object.one_of {
+            TypeDef {
+                choices: Some(self.choices(choices, at, type_name)),
+                ..def
+            }
+        } else {
+            TypeDef {
+                fields: Some(self.fields(object, at, type_name)),
+                closed: object.additional_properties == Some(false),
+                ..def
+            }
+        }
+    }
+
+    fn variants(&mut self, values: &[Value], at: &[&str]) -> Vec<Variant> {
+        let enum_at = [at, &["enum"]].concat();
+        let mut idents: BTreeMap<String, &str> = BTreeMap::new();
+        let mut variants = Vec::new();
+        for value in values {
+            let Value::String(text) = value else {
+                self.value_error(&enum_at, format!("enum value {value} is not a string: gatesmith's enums are strings (write \"{value}\")"));
+                continue;
+            };
+            let variant = ident::upper_camel(text);
+            if let Some(other) = idents.insert(variant.clone(), text) {
+                self.value_error(&enum_at, format!("enum values {other:?} and {text:?} both become the Rust variant `{variant}`: rename one"));
+                continue;
+            }
+            variants.push(Variant {
+                value: text.clone(),
+                ident: variant,
+            });
+        }
+        if values.is_empty() {
+            self.value_error(&enum_at, "an enum needs at least one value");
+        }
+        variants
+    }
+
+    fn choices(&mut self, schemas: &[Schema], at: &[&str], type_name: &str) -> Vec<Choice> {
+        let one_of_at = [at, &["oneOf"]].concat();
+        let mut idents: BTreeMap<String, String> = BTreeMap::new();
+        let mut choices = Vec::new();
+        for schema in schemas {
+            let object_name = ident::upper_camel_join(type_name, "Object");
+            let ty = self.ty(schema, &one_of_at, &object_name);
+            let variant = match &ty {
+                Type::Named(name) if *name == object_name => "Object".to_owned(),
+                ty => variant_name(ty),
+            };
+            if let Some(other) = idents.insert(variant.clone(), rust_shape(&ty)) {
+                self.value_error(&one_of_at, format!("two choices of this `oneOf` ({other} and {}) both become the Rust variant `{variant}`: declare one under `schemas:` and refer to it by name", rust_shape(&ty)));
+                continue;
+            }
+            choices.push(Choice { ident: variant, ty });
+        }
+        if schemas.len() < 2 {
+            self.value_error(
+                &one_of_at,
+                "a `oneOf` needs at least two schemas: with one, write that schema instead",
+            );
+        }
+        choices
+    }
+
+    /// Reports keywords that do not apply to the schema's type, bounds that
+    /// leave no value, unknown formats and patterns that do not compile.
+    fn check_keywords(&mut self, object: &SchemaObject, at: &[&str]) {
+        let kind = payload_schema::kind_of(object);
+        let kind_name = kind.map_or("of no declared type", payload_schema::kind_name);
+        let keyword_at = |keyword: &'static str| [at, &[keyword]].concat();
+        let mut misplaced = Vec::new();
+        let for_kinds: [KeywordsOf; 4] = [
+            (
+                &[Kind::String],
+                "strings",
+                &[
+                    ("minLength", object.min_length.is_some()),
+                    ("maxLength", object.max_length.is_some()),
+                    ("pattern", object.pattern.is_some()),
+                    ("enum", object.enum_values.is_some()),
+                ],
+            ),
+            (
+                &[Kind::Integer, Kind::Number],
+                "integers and numbers",
+                &[
+                    ("minimum", object.minimum.is_some()),
+                    ("maximum", object.maximum.is_some()),
+                    ("exclusiveMinimum", object.exclusive_minimum.is_some()),
+                    ("exclusiveMaximum", object.exclusive_maximum.is_some()),
+                ],
+            ),
+            (
+                &[Kind::Array],
+                "arrays",
+                &[
+                    ("minItems", object.min_items.is_some()),
+                    ("maxItems", object.max_items.is_some()),
+                ],
+            ),
+            (
+                &[Kind::Object],
+                "objects",
+                &[(
+                    "additionalProperties",
+                    object.additional_properties.is_some(),
+                )],
+            ),
+        ];
+        for (kinds, applies_to, keywords) in for_kinds {
+            for &(keyword, present) in keywords {
+                if present
+                    && (object.reference.is_some() || !kind.is_some_and(|k| kinds.contains(&k)))
+                {
+                    misplaced.push((keyword, applies_to));
+                }
+            }
+        }
+        for (keyword, applies_to) in misplaced {
+            let message = if object.reference.is_some() {
+                format!(
+                    "`{keyword}` beside `$ref` would be ignored: put it in the schema referred to"
+                )
+            } else {
+                format!("`{keyword}` applies to {applies_to}, and this schema is {kind_name}")
+            };
+            self.error(&keyword_at(keyword), message);
+        }
+        if let Some(format) = &object.format {
+            let known: &[&str] = match kind {
+                Some(Kind::String) => &["uuid", "email", "date-time"],
+                Some(Kind::Integer) => &["int32", "int64", "uint32", "uint64"],
+                Some(Kind::Number) => &["float", "double"],
+                _ => &[],
+            };
+            if !known.contains(&format.as_str()) {
+                let hint = if known.is_empty() {
+                    format!(
+                        "formats apply to strings, integers and numbers, and this schema is {kind_name}"
+                    )
+                } else {
+                    format!("the formats of a {kind_name} are {}", known.join(", "))
+                };
+                self.value_error(
+                    &keyword_at("format"),
+                    format!("unknown format {format:?}: {hint}"),
+                );
+            }
+        }
+        if object.one_of.is_some() && (object.kind.is_some() || !object.properties.is_empty()) {
+            self.error(&keyword_at("oneOf"), "`oneOf` stands alone: its schemas say the types; move `type` and `properties` into them");
+        }
+        let empty_ranges = [
+            (
+                "minLength",
+                object
+                    .min_length
+                    .zip(object.max_length)
+                    .is_some_and(|(min, max)| min > max),
+            ),
+            (
+                "minItems",
+                object
+                    .min_items
+                    .zip(object.max_items)
+                    .is_some_and(|(min, max)| min > max),
+            ),
+            (
+                "minimum",
+                object
+                    .minimum
+                    .as_ref()
+                    .zip(object.maximum.as_ref())
+                    .is_some_and(|(min, max)| min.as_f64() > max.as_f64()),
+            ),
+        ];
+        for (keyword, empty) in empty_ranges {
+            if empty {
+                self.value_error(
+                    &keyword_at(keyword),
+                    format!("`{keyword}` is above its maximum: no value can fit"),
+                );
+            }
+        }
+        if let Some(pattern) = &object.pattern
+            && let Err(err) = jsonschema::validator_for(&serde_json::json!({ "pattern": pattern }))
+        {
+            self.value_error(&keyword_at("pattern"), format!("pattern {pattern:?} is not a regular expression JSON Schema accepts (ECMA-262): {err}"));
         }
     }
 
@@ -605,16 +1020,39 @@ impl Checker<'_> {
                 &ident::upper_camel_join(name, "Payload"),
             )
         });
-        let example = match (&payload, &event.example) {
-            (_, Some(example)) => Some(example.clone()),
-            (Some(ty), None) => Some(self.example_of(ty)),
-            (None, None) => None,
+        let example = match &payload {
+            Some(_) => Some(self.payload_example(name, event)),
+            None => event.example.clone(),
         };
-        let ack = event.ack.as_ref().map(|value| {
-            let mut ack_at = at.to_vec();
-            ack_at.push("ack");
-            self.data(value, &ack_at, payload.as_ref())
+        let ack_type = event.ack_schema.as_ref().map(|schema| {
+            self.ty(
+                schema,
+                &[&at[..], &["ack_schema"]].concat(),
+                &ident::upper_camel_join(name, "Ack"),
+            )
         });
+        let ack_at = [&at[..], &["ack"]].concat();
+        let mut ack = event
+            .ack
+            .as_ref()
+            .map(|value| self.data(value, &ack_at, payload.as_ref()));
+        if let Some(schema) = &event.ack_schema {
+            let schema = payload_schema::of(schema);
+            match &ack {
+                Some(data) => self.check_fits(&schema, data, &ack_at, "the ack"),
+                // A typed ack is always sent: by default, a valid value.
+                None => {
+                    let made = payload_schema::example(&schema, &self.document["$defs"]);
+                    if self
+                        .validator(&schema)
+                        .is_some_and(|check| !check.is_valid(&made))
+                    {
+                        self.error(&[&at[..], &["ack_schema"]].concat(), "gatesmith cannot make a value that fits this schema (a `pattern` or bounds it cannot satisfy): give the event an `ack:`");
+                    }
+                    ack = Some(Data::Literal(made));
+                }
+            }
+        }
         let reply_at = ["events", name, "reply"];
         let replies = (event.reply.iter())
             .map(|r| {
@@ -636,9 +1074,34 @@ impl Checker<'_> {
             payload,
             example,
             ack,
+            ack_type,
             replies,
             emits,
         }
+    }
+
+    /// What the page sends for an event with a payload: the spec's example,
+    /// which must fit, or a value made from the schema.
+    fn payload_example(&mut self, name: &str, event: &spec::Event) -> Value {
+        let schema = self.document["events"][name].clone();
+        let validator = self.validator(&schema);
+        let Some(given) = &event.example else {
+            let made = payload_schema::example(&schema, &self.document["$defs"]);
+            if validator.is_some_and(|check| !check.is_valid(&made)) {
+                self.error(&["events", name, "payload"], "gatesmith cannot make an example that fits this payload (a `pattern` or bounds it cannot satisfy): give the event an `example:`");
+            }
+            return made;
+        };
+        for mismatch in validator
+            .iter()
+            .flat_map(|check| payload_schema::mismatches(check, given))
+        {
+            self.value_error(
+                &["events", name, "example"],
+                format!("the example does not fit the payload's schema: {mismatch}"),
+            );
+        }
+        given.clone()
     }
 
     fn emissions(
@@ -667,11 +1130,37 @@ impl Checker<'_> {
             Some(value) => self.data(value, &data_at, payload),
             None => Data::Literal(Value::Null),
         };
+        self.check_emitted(event, &data, at, &data_at);
         Emission {
             to,
             event: event.to_owned(),
             data,
             after_ms: after.map_or(0, |d| d.0),
+        }
+    }
+
+    /// Once a spec declares its server events, every emission must name one
+    /// and its data fit that event's schema.
+    fn check_emitted(&mut self, event: &str, data: &Data, at: &[&str], data_at: &[&str]) {
+        let declared = &self.spec.server_events;
+        if declared.is_empty() {
+            return;
+        }
+        let Some(server_event) = declared.get(event) else {
+            let names: Vec<&str> = declared.keys().map(String::as_str).collect();
+            let suggestion = crate::diagnostic::closest(event, names.iter().copied())
+                .map(|closest| format!(" — did you mean `{closest}`?"))
+                .unwrap_or_default();
+            self.error(at, format!("event {event:?} is not declared under `server_events`{suggestion}: declare it there, with the schema of its data"));
+            return;
+        };
+        match &server_event.data {
+            Some(_) => {
+                let schema = self.document["server_events"][event].clone();
+                self.check_fits(&schema, data, data_at, &format!("the data of `{event}`"));
+            }
+            None if *data == Data::Literal(Value::Null) => {}
+            None => self.value_error(data_at, format!("`{event}` is declared without data under `server_events`: remove `data`, or declare its schema there")),
         }
     }
 
@@ -788,53 +1277,59 @@ impl Checker<'_> {
         }
         Some(def)
     }
+}
 
-    /// A valid value of `ty`, for the page to send when the spec gives none.
-    fn example_of(&self, ty: &Type) -> Value {
-        self.example_within(ty, &mut Vec::new())
-            .unwrap_or(Value::Null)
+/// Whether `err`, about a value stood in for by one of its JSON type, says
+/// that no value of that type could fit: a `type` error, or a `oneOf` /
+/// `anyOf` each of whose choices has one at the same place.
+fn type_cannot_fit(err: &jsonschema::ValidationError<'_>, path: &str) -> bool {
+    use jsonschema::error::ValidationErrorKind;
+    let type_error_here = |e: &jsonschema::ValidationError<'_>| {
+        e.instance_path().as_str() == path && type_cannot_fit(e, path)
+    };
+    match err.kind() {
+        ValidationErrorKind::Type { .. } => true,
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            context
+                .iter()
+                .all(|choice| choice.iter().any(type_error_here))
+        }
+        _ => false,
     }
+}
 
-    /// `None` when `ty` leads back to a type of `building`: a type that
-    /// contains itself (through a list, the only way the model allows)
-    /// would otherwise give an endless example; its list is sent empty.
-    fn example_within<'t>(&'t self, ty: &'t Type, building: &mut Vec<&'t str>) -> Option<Value> {
-        Some(match ty {
-            Type::String => Value::from("text"),
-            Type::Integer => Value::from(1),
-            Type::Number => Value::from(1.5),
-            Type::Boolean => Value::from(true),
-            Type::Json => Value::Object(Default::default()),
-            Type::List(item) => {
-                Value::Array(self.example_within(item, building).into_iter().collect())
-            }
-            Type::Named(name) => {
-                if building.contains(&name.as_str()) {
-                    return None;
-                }
-                let Some(def) = self.types.iter().find(|def| &def.name == name) else {
-                    return Some(Value::Null);
-                };
-                building.push(name);
-                let value = match &def.alias_of {
-                    Some(alias) => self.example_within(alias, building),
-                    None => def
-                        .fields
-                        .iter()
-                        .flatten()
-                        .filter(|field| field.required)
-                        .map(|field| {
-                            let value = self.example_within(&field.ty, building)?;
-                            Some((field.name.clone(), value))
-                        })
-                        .collect::<Option<_>>()
-                        .map(Value::Object),
-                };
-                building.pop();
-                return value;
-            }
-        })
+/// Keywords that apply only to some types: those types, their name in
+/// messages, and each keyword with whether the schema uses it.
+type KeywordsOf<'a> = (&'a [Kind], &'a str, &'a [(&'static str, bool)]);
+
+/// Whether an inline schema declares a type of its own (a struct, an enum
+/// or a union) rather than naming or aliasing one.
+fn declares_type(object: &SchemaObject) -> bool {
+    object.reference.is_none()
+        && (object.enum_values.is_some()
+            || object.one_of.is_some()
+            || (matches!(object.kind, Some(Kind::Object) | None) && !object.properties.is_empty()))
+}
+
+/// The variant of a `oneOf` enum that holds a `ty`.
+fn variant_name(ty: &Type) -> String {
+    match ty {
+        Type::String => "String".to_owned(),
+        Type::Integer | Type::Numeric(Numeric::I32 | Numeric::U32 | Numeric::U64) => {
+            "Integer".to_owned()
+        }
+        Type::Number | Type::Numeric(Numeric::F32) => "Number".to_owned(),
+        Type::Boolean => "Boolean".to_owned(),
+        Type::Json => "Json".to_owned(),
+        Type::List(_) => "List".to_owned(),
+        Type::Named(name) => name.clone(),
+        Type::Nullable(inner) => variant_name(inner),
     }
+}
+
+/// `ty` as the Rust type it becomes, for messages.
+fn rust_shape(ty: &Type) -> String {
+    format!("`{}`", crate::rust::type_name(ty))
 }
 
 /// The path from `start` back to itself in `graph`, as `A → B → A`. Each
@@ -863,7 +1358,7 @@ const MAX_NESTING: usize = 50;
 fn names_within(ty: &Type, out: &mut Vec<String>) {
     match ty {
         Type::Named(name) => out.push(name.clone()),
-        Type::List(item) => names_within(item, out),
+        Type::List(item) | Type::Nullable(item) => names_within(item, out),
         _ => {}
     }
 }
@@ -1149,7 +1644,7 @@ mod tests {
             "gateway: shop\nschemas:\n  Shop: { type: object, properties: { service: { type: object, properties: { a: integer } } } }\n",
         );
         assert!(
-            found[0].contains("this inline object becomes the Rust type `ShopService`, which is the gateway's service trait"),
+            found[0].contains("this inline schema becomes the Rust type `ShopService`, which is the gateway's service trait"),
             "{found:?}"
         );
     }
@@ -1346,5 +1841,125 @@ mod tests {
         // A cycle through a list is no chain at all.
         check_str("gateway: g\nschemas:\n  Tree: { type: object, properties: { kids: { type: array, items: Tree } } }\n")
             .unwrap_or_else(|errors| panic!("{errors:?}"));
+    }
+
+    #[test]
+    fn emissions_must_name_a_declared_server_event_and_fit_its_data() {
+        let spec = |emit: &str| {
+            format!(
+                "gateway: g\nserver_events:\n  guang:\n    data: {{ oneOf: [integer, {{ type: object, required: [msg], properties: {{ msg: string }} }}] }}\n  bye: {{}}\nevents:\n  e:\n    payload: {{ type: object, required: [id, name], properties: {{ id: integer, name: string }} }}\n    emit: [{emit}]\n"
+            )
+        };
+        for fine in [
+            "{ to: all, event: guang, data: 777 }",
+            "{ to: all, event: guang, data: { msg: hello } }",
+            "{ to: all, event: guang, data: { msg: \"{{ payload.name }}\" } }",
+            "{ to: all, event: guang, data: \"{{ payload.id }}\" }",
+            "{ to: all, event: bye }",
+        ] {
+            check_str(&spec(fine)).unwrap_or_else(|errors| panic!("{fine}: {errors:?}"));
+        }
+        for (wrong, says) in [
+            (
+                "{ to: all, event: guang, data: hello }",
+                "the data of `guang` does not fit its schema",
+            ),
+            (
+                "{ to: all, event: guang, data: { msg: 5 } }",
+                "the data of `guang` does not fit its schema",
+            ),
+            (
+                "{ to: all, event: guang, data: \"{{ payload.name }}\" }",
+                "does not fit its schema",
+            ),
+            (
+                "{ to: all, event: guabg, data: 1 }",
+                "event \"guabg\" is not declared under `server_events` — did you mean `guang`?",
+            ),
+            (
+                "{ to: all, event: bye, data: 1 }",
+                "`bye` is declared without data",
+            ),
+        ] {
+            let found = errors(&spec(wrong));
+            assert!(
+                found.len() == 1 && found[0].contains(says),
+                "{wrong}: {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn examples_must_fit_their_payload_and_are_made_to_fit_without_one() {
+        let found = errors(
+            "gateway: g\nevents:\n  e:\n    payload: { type: string, maxLength: 3 }\n    example: toolong\n  p:\n    payload: { type: string, pattern: '^a+$' }\n",
+        );
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].contains("the example does not fit the payload's schema"),
+            "{}",
+            found[0]
+        );
+        assert!(found[0].contains("5:14"), "at the example: {}", found[0]);
+        assert!(
+            found[1].contains("give the event an `example:`"),
+            "{}",
+            found[1]
+        );
+        let gateway =
+            check_str("gateway: g\nevents:\n  e:\n    payload: { type: integer, minimum: 10 }\n")
+                .unwrap_or_else(|errors| panic!("{errors:?}"));
+        assert_eq!(gateway.events[0].example, Some(serde_json::json!(10)));
+    }
+
+    #[test]
+    fn keywords_must_suit_their_type_and_leave_some_value() {
+        let found = errors(
+            "gateway: g\nschemas:\n  A: { type: integer, maxLength: 3 }\n  B: { type: string, minLength: 5, maxLength: 2 }\n  C: { type: string, format: uri }\n  D: { type: string, pattern: '(' }\n  E: { type: string, enum: [a, 1] }\n  F: { $ref: A, minimum: 1 }\n",
+        );
+        let expected = [
+            "`maxLength` applies to strings, and this schema is integer",
+            "`minLength` is above its maximum",
+            "unknown format \"uri\": the formats of a string are uuid, email, date-time",
+            "pattern \"(\" is not a regular expression",
+            "enum value 1 is not a string",
+            "`minimum` beside `$ref` would be ignored",
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:#?}");
+        for (found, expected) in found.iter().zip(expected) {
+            assert!(found.contains(expected), "{expected:?} in {found}");
+        }
+    }
+
+    #[test]
+    fn enums_unions_formats_and_nullable_become_rust_types() {
+        let gateway = check_str(
+            "gateway: g\nschemas:\n  Role: { enum: [admin, read-only] }\n  Id: { type: integer, format: uint32 }\n  Either: { oneOf: [string, Id, { type: object, properties: { x: integer } }] }\n  Maybe: { $ref: Role, nullable: true }\n",
+        )
+        .unwrap_or_else(|errors| panic!("{errors:?}"));
+        let role = &gateway.types[0];
+        let variants: Vec<(&str, &str)> = (role.variants.iter().flatten())
+            .map(|v| (v.value.as_str(), v.ident.as_str()))
+            .collect();
+        assert_eq!(variants, [("admin", "Admin"), ("read-only", "ReadOnly")]);
+        assert_eq!(gateway.types[1].alias_of, Some(Type::Numeric(Numeric::U32)));
+        let either = gateway
+            .types
+            .iter()
+            .find(|t| t.name == "Either")
+            .expect("Either");
+        let choices: Vec<&str> = (either.choices.iter().flatten())
+            .map(|c| c.ident.as_str())
+            .collect();
+        assert_eq!(choices, ["String", "Id", "Object"]);
+        let maybe = gateway
+            .types
+            .iter()
+            .find(|t| t.name == "Maybe")
+            .expect("Maybe");
+        assert_eq!(
+            maybe.alias_of,
+            Some(Type::Nullable(Box::new(Type::Named("Role".into()))))
+        );
     }
 }

@@ -13,6 +13,7 @@ use crate::rust;
 use crate::spec::Target;
 
 mod templates;
+mod typescript;
 
 pub use templates::{BUILTIN, Templates, eject};
 
@@ -59,6 +60,20 @@ pub fn render(gateways: &[Gateway], templates: &Templates) -> Result<Vec<File>, 
                 &[gateway.spec_path.as_str()],
             )?,
         });
+        files.push(File {
+            path: PathBuf::from(format!("src/{}", schema_file(gateway))),
+            contents: schema_json(gateway),
+        });
+        files.push(File {
+            path: PathBuf::from(format!("client/{}.d.ts", gateway.module)),
+            contents: format!(
+                "// {}
+
+{}",
+                header(&[gateway.spec_path.as_str()], "\n// "),
+                typescript::typings(gateway)
+            ),
+        });
     }
     let specs: Vec<&str> = gateways.iter().map(|g| g.spec_path.as_str()).collect();
     let lib = render(
@@ -82,6 +97,22 @@ pub fn render(gateways: &[Gateway], templates: &Templates) -> Result<Vec<File>, 
         contents: format!("<!-- {} -->\n{page}", header(&specs, " ")),
     });
     Ok(files)
+}
+
+/// The payload schema as pretty JSON. JSON has no comments: the header is
+/// its `$comment`, which JSON Schema keeps for exactly that.
+fn schema_json(gateway: &Gateway) -> String {
+    let mut document = serde_json::Map::new();
+    document.insert(
+        "$comment".to_owned(),
+        header(&[gateway.spec_path.as_str()], " ").into(),
+    );
+    if let Value::Object(fields) = &gateway.payload_schema {
+        document.extend(fields.clone());
+    }
+    let mut text = serde_json::to_string_pretty(&Value::Object(document)).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Formats Rust source and puts the generated header on top.
@@ -190,7 +221,31 @@ struct TypeView {
     name: String,
     doc: String,
     fields: Option<Vec<FieldView>>,
+    closed: bool,
+    variants: Option<Vec<VariantView>>,
+    choices: Option<Vec<ChoiceView>>,
     alias_of: Option<String>,
+}
+
+#[derive(Serialize)]
+struct VariantView {
+    doc: String,
+    ident: String,
+    literal: String,
+}
+
+#[derive(Serialize)]
+struct ChoiceView {
+    ident: String,
+    ty: String,
+}
+
+#[derive(Serialize)]
+struct ServerEventView {
+    doc: String,
+    marker: String,
+    name_literal: String,
+    data: String,
 }
 
 #[derive(Serialize)]
@@ -208,14 +263,29 @@ struct EventView {
     method: String,
     doc: String,
     payload: Option<String>,
-    ack_type: &'static str,
+    ack_type: String,
     ack_expr: String,
+    /// The ack has a declared type: the handler wraps it in `Ack`.
+    typed_ack: bool,
     statements: Vec<String>,
 }
 
 fn gateway_context(gateway: &Gateway) -> TemplateValue {
     let types: Vec<TypeView> = gateway.types.iter().map(type_view).collect();
-    let events: Vec<EventView> = gateway.events.iter().map(event_view).collect();
+    let events: Vec<EventView> = (gateway.events.iter())
+        .map(|event| event_view(event, &gateway.types))
+        .collect();
+    let server_events: Vec<ServerEventView> = (gateway.declared_server_events.iter())
+        .map(|event| ServerEventView {
+            doc: doc_comment(
+                event.description.as_deref(),
+                &format!("The server event {}.", rust::doc_code(&event.name)),
+            ),
+            marker: event.marker.clone(),
+            name_literal: rust::string_literal(&event.name),
+            data: event.data.as_ref().map_or("()".to_owned(), rust::type_name),
+        })
+        .collect();
     context! {
         g => context! {
             module_doc => module_doc(gateway),
@@ -229,9 +299,11 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
             service => gateway.service,
             name_literal => rust::string_literal(&gateway.name),
             namespace_literal => rust::string_literal(&gateway.namespace),
+            schema_file => rust::string_literal(&schema_file(gateway)),
         },
         uses => uses(gateway),
         types => types,
+        server_events => server_events,
         events => events,
         on_connect => gateway.on_connect.iter().map(statement).collect::<Vec<_>>(),
         on_disconnect => gateway.on_disconnect.iter().map(statement).collect::<Vec<_>>(),
@@ -246,7 +318,11 @@ fn uses(gateway: &Gateway) -> Vec<String> {
         .iter()
         .filter_map(|e| e.ack.as_ref())
         .collect();
-    let acks_json = acks.iter().any(|ack| rust::ack_type(ack) == "Value");
+    let acks_json = gateway.events.iter().any(|e| match (&e.ack, &e.ack_type) {
+        (Some(ack), None) => rust::ack_type(ack) == "Value",
+        (Some(ack), Some(ty)) => rust::typed_expr(ack, ty, &gateway.types).contains("json!("),
+        (None, _) => false,
+    });
     let needs_value = acks_json
         || gateway
             .events
@@ -256,7 +332,13 @@ fn uses(gateway: &Gateway) -> Vec<String> {
         || gateway
             .types
             .iter()
-            .flat_map(|t| t.fields.iter().flatten().map(|f| &f.ty).chain(&t.alias_of))
+            .flat_map(|t| t.contained())
+            .any(Type::mentions_json)
+        || (gateway.declared_server_events.iter())
+            .filter_map(|e| e.data.as_ref())
+            .any(Type::mentions_json)
+        || (gateway.events.iter())
+            .filter_map(|e| e.ack_type.as_ref())
             .any(Type::mentions_json);
     let needs_json = !emissions.is_empty() || acks_json;
     let needs_shown = acks
@@ -265,7 +347,7 @@ fn uses(gateway: &Gateway) -> Vec<String> {
         .chain(emissions.iter().map(|e| &e.data))
         .any(rust::uses_shown);
     let mut uses = Vec::new();
-    if gateway.types.iter().any(|t| t.fields.is_some()) {
+    if (gateway.types.iter()).any(|t| t.alias_of.is_none()) {
         uses.push("use gatesmith_runtime::serde::{Deserialize, Serialize};".to_owned());
     }
     match (needs_value, needs_json) {
@@ -274,7 +356,11 @@ fn uses(gateway: &Gateway) -> Vec<String> {
         (false, true) => uses.push("use gatesmith_runtime::serde_json::json;".to_owned()),
         (false, false) => {}
     }
-    let mut runtime = vec!["EventContext"];
+    let mut runtime = Vec::new();
+    if gateway.events.iter().any(|e| e.ack_type.is_some()) {
+        runtime.push("Ack");
+    }
+    runtime.push("EventContext");
     if !gateway.events.is_empty() {
         runtime.push("Events");
     }
@@ -306,12 +392,40 @@ fn type_view(def: &TypeDef) -> TypeView {
             .fields
             .as_ref()
             .map(|fields| fields.iter().map(field_view).collect()),
+        closed: def.closed,
+        variants: def.variants.as_ref().map(|variants| {
+            (variants.iter())
+                .map(|variant| VariantView {
+                    doc: format!("/// {}", rust::doc_code(&variant.value)),
+                    ident: variant.ident.clone(),
+                    literal: rust::string_literal(&variant.value),
+                })
+                .collect()
+        }),
+        choices: def.choices.as_ref().map(|choices| {
+            (choices.iter())
+                .map(|choice| ChoiceView {
+                    ident: choice.ident.clone(),
+                    ty: rust::type_name(&choice.ty),
+                })
+                .collect()
+        }),
         alias_of: def.alias_of.as_ref().map(rust::type_name),
     }
 }
 
+/// The file holding the gateway's payload schema, beside its module.
+fn schema_file(gateway: &Gateway) -> String {
+    format!("{}.schema.json", gateway.module)
+}
+
 fn field_view(field: &Field) -> FieldView {
-    let ty = rust::type_name(&field.ty);
+    // An optional field that may also be null is one `Option`, not two:
+    // absent and null read the same.
+    let ty = match (&field.ty, field.required) {
+        (Type::Nullable(inner), false) => rust::type_name(inner),
+        (ty, _) => rust::type_name(ty),
+    };
     FieldView {
         doc: doc_comment(
             field.description.as_deref(),
@@ -332,10 +446,11 @@ fn field_view(field: &Field) -> FieldView {
     }
 }
 
-fn event_view(event: &Event) -> EventView {
-    let (ack_type, ack_expr) = match &event.ack {
-        Some(ack) => (rust::ack_type(ack), rust::ack_expr(ack)),
-        None => ("()", String::new()),
+fn event_view(event: &Event, types: &[TypeDef]) -> EventView {
+    let (ack_type, ack_expr) = match (&event.ack, &event.ack_type) {
+        (Some(ack), Some(ty)) => (rust::type_name(ty), rust::typed_expr(ack, ty, types)),
+        (Some(ack), None) => (rust::ack_type(ack).to_owned(), rust::ack_expr(ack)),
+        (None, _) => ("()".to_owned(), String::new()),
     };
     let acks = match &event.ack {
         // Debug output is one line, its line breaks and controls escaped.
@@ -357,6 +472,7 @@ fn event_view(event: &Event) -> EventView {
         payload: event.payload.as_ref().map(rust::type_name),
         ack_type,
         ack_expr,
+        typed_ack: event.ack_type.is_some(),
         statements: event
             .emits
             .iter()
@@ -481,12 +597,13 @@ mod tests {
         // A description with a code block made `cargo test` of the
         // generated crate compile it as a doctest.
         let files = render_str("gateway: g\ndescription: \"```\\nnot rust\\n```\"\n");
+        let lib = (files.iter())
+            .find(|file| file.path.ends_with("lib.rs"))
+            .expect("lib.rs is rendered");
         assert!(
-            files[1]
-                .contents
-                .contains("#[cfg(not(doctest))]\npub mod g;"),
+            lib.contents.contains("#[cfg(not(doctest))]\npub mod g;"),
             "{}",
-            files[1].contents
+            lib.contents
         );
     }
 

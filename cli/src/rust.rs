@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::model::{Data, Part, Root, Type, Var};
+use crate::model::{Data, Numeric, Part, Root, Type, TypeDef, Var};
 
 /// A Rust string literal holding exactly `text`.
 pub fn string_literal(text: &str) -> String {
@@ -139,6 +139,8 @@ pub fn type_name(ty: &Type) -> String {
         Type::Json => "Value".to_owned(),
         Type::List(item) => format!("Vec<{}>", type_name(item)),
         Type::Named(name) => name.clone(),
+        Type::Numeric(numeric) => numeric.rust().to_owned(),
+        Type::Nullable(inner) => format!("Option<{}>", type_name(inner)),
     }
 }
 
@@ -270,6 +272,167 @@ fn var_expr(var: &Var) -> String {
             .chain(var.fields.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join("."),
+    }
+}
+
+/// A Rust expression of type `ty` holding `data`, for a typed ack's
+/// default: a struct literal, an enum variant, `vec![…]`, `Some(…)`. The
+/// model has checked that `data` fits `ty`'s schema; `types` are the
+/// module's named types.
+pub fn typed_expr(data: &Data, ty: &Type, types: &[TypeDef]) -> String {
+    match (ty, data) {
+        (Type::Nullable(_), Data::Literal(Value::Null)) => "None".to_owned(),
+        (Type::Nullable(inner), data) => format!("Some({})", typed_expr(data, inner, types)),
+        (_, Data::Var(var)) => {
+            let expr = var_expr(var);
+            let copied = |ty: &Type| match ty {
+                Type::String => false,
+                Type::Named(name) => {
+                    (types.iter()).any(|def| &def.name == name && def.variants.is_some())
+                }
+                ty => ty.is_plain_scalar(),
+            };
+            match (&var.ty, ty) {
+                (have, want) if have == want && copied(have) => expr,
+                (have, want) if have == want => format!("{expr}.clone()"),
+                // Numbers of another width: the schema bounds them already.
+                (have, want) if have.is_plain_scalar() && want.is_plain_scalar() => {
+                    format!("{expr} as {}", type_name(want))
+                }
+                _ => format!("{expr}.clone().into()"),
+            }
+        }
+        (Type::String, Data::Text(parts)) => format_expr(parts),
+        (Type::String, Data::Literal(Value::String(text))) => {
+            format!("{}.to_owned()", string_literal(text))
+        }
+        (Type::Integer | Type::Number | Type::Numeric(_), Data::Literal(Value::Number(n))) => {
+            let rust = type_name(ty);
+            match (rust.starts_with('f'), n.as_i64()) {
+                (true, Some(whole)) => format!("{whole}.0_{rust}"),
+                _ => format!("{n}_{rust}"),
+            }
+        }
+        (Type::Boolean, Data::Literal(Value::Bool(flag))) => flag.to_string(),
+        (Type::List(item), data) => {
+            let items: Vec<String> = (children(data).into_iter().flatten())
+                .map(|(_, child)| typed_expr(&child, item, types))
+                .collect();
+            format!("vec![{}]", items.join(", "))
+        }
+        (Type::Named(name), data) => match types.iter().find(|def| &def.name == name) {
+            Some(def) => named_expr(def, data, types),
+            None => json_expr(data),
+        },
+        (_, data) => json_expr(data),
+    }
+}
+
+fn named_expr(def: &TypeDef, data: &Data, types: &[TypeDef]) -> String {
+    if let Some(alias) = &def.alias_of {
+        return typed_expr(data, alias, types);
+    }
+    if let (Some(variants), Data::Literal(Value::String(text))) = (&def.variants, data)
+        && let Some(variant) = variants.iter().find(|v| &v.value == text)
+    {
+        return format!("{}::{}", def.name, variant.ident);
+    }
+    if let Some(choices) = &def.choices {
+        let kind = json_kind_of(data);
+        let fits = |ty: &Type| match ty {
+            Type::Nullable(inner) => kind == Some("null") || kind_fits(inner, kind, types),
+            ty => kind_fits(ty, kind, types),
+        };
+        if let Some(choice) = choices.iter().find(|choice| fits(&choice.ty)) {
+            return format!(
+                "{}::{}({})",
+                def.name,
+                choice.ident,
+                typed_expr(data, &choice.ty, types)
+            );
+        }
+    }
+    if let Some(fields) = &def.fields {
+        let given: Vec<(String, Data)> = children(data).into_iter().flatten().collect();
+        let inits: Vec<String> = fields
+            .iter()
+            .map(|field| {
+                let value = given.iter().find(|(key, _)| *key == field.name);
+                let expr = match (value, field.required, &field.ty) {
+                    (Some((_, value)), true, ty) => typed_expr(value, ty, types),
+                    (Some((_, Data::Literal(Value::Null))), false, _) => "None".to_owned(),
+                    (Some((_, value)), false, Type::Nullable(inner)) => {
+                        format!("Some({})", typed_expr(value, inner, types))
+                    }
+                    (Some((_, value)), false, ty) => {
+                        format!("Some({})", typed_expr(value, ty, types))
+                    }
+                    (None, _, _) => "None".to_owned(),
+                };
+                format!("{}: {expr}", field.ident)
+            })
+            .collect();
+        return format!("{} {{ {} }}", def.name, inits.join(", "));
+    }
+    json_expr(data)
+}
+
+/// The elements of a list or the fields of an object, keyed by their JSON
+/// name (an index for a list), whether literal or interpolated.
+fn children(data: &Data) -> Option<Vec<(String, Data)>> {
+    Some(match data {
+        Data::Array(items) => (items.iter().enumerate())
+            .map(|(i, item)| (i.to_string(), item.clone()))
+            .collect(),
+        Data::Object(fields) => fields.clone(),
+        Data::Literal(Value::Array(items)) => (items.iter().enumerate())
+            .map(|(i, item)| (i.to_string(), Data::Literal(item.clone())))
+            .collect(),
+        Data::Literal(Value::Object(fields)) => (fields.iter())
+            .map(|(key, value)| (key.clone(), Data::Literal(value.clone())))
+            .collect(),
+        _ => return None,
+    })
+}
+
+/// The JSON type of `data`, when it shows.
+fn json_kind_of(data: &Data) -> Option<&'static str> {
+    Some(match data {
+        Data::Literal(Value::Null) => "null",
+        Data::Literal(Value::Bool(_)) => "boolean",
+        Data::Literal(Value::Number(n)) if n.is_f64() => "number",
+        Data::Literal(Value::Number(_)) => "integer",
+        Data::Literal(Value::String(_)) | Data::Text(_) => "string",
+        Data::Literal(Value::Array(_)) | Data::Array(_) => "array",
+        Data::Literal(Value::Object(_)) | Data::Object(_) => "object",
+        Data::Var(_) => return None,
+    })
+}
+
+/// Whether a value of JSON type `kind` can be a `ty`.
+fn kind_fits(ty: &Type, kind: Option<&str>, types: &[TypeDef]) -> bool {
+    match (ty, kind) {
+        (_, None) => false,
+        (Type::String, Some(kind)) => kind == "string",
+        (Type::Integer | Type::Numeric(Numeric::I32 | Numeric::U32 | Numeric::U64), Some(kind)) => {
+            kind == "integer"
+        }
+        (Type::Number | Type::Numeric(Numeric::F32), Some(kind)) => {
+            kind == "number" || kind == "integer"
+        }
+        (Type::Boolean, Some(kind)) => kind == "boolean",
+        (Type::List(_), Some(kind)) => kind == "array",
+        (Type::Json, Some(_)) => true,
+        (Type::Nullable(inner), kind) => kind == Some("null") || kind_fits(inner, kind, types),
+        (Type::Named(name), kind) => match types.iter().find(|def| &def.name == name) {
+            Some(def) if def.fields.is_some() => kind == Some("object"),
+            Some(def) if def.variants.is_some() => kind == Some("string"),
+            Some(TypeDef {
+                alias_of: Some(alias),
+                ..
+            }) => kind_fits(alias, kind, types),
+            _ => false,
+        },
     }
 }
 

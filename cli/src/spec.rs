@@ -43,6 +43,22 @@ pub struct Spec {
     /// Emitted when a client disconnects.
     #[serde(default)]
     pub on_disconnect: Vec<Emission>,
+    /// The events the server sends, each with the schema of its data. Once
+    /// any is declared, every emission must name a declared one and fit it.
+    #[serde(default)]
+    pub server_events: IndexMap<String, ServerEvent>,
+}
+
+/// An event the server sends.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerEvent {
+    /// What the event tells clients.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The schema of the data it carries; none for an event without data.
+    #[serde(default)]
+    pub data: Option<Schema>,
 }
 
 fn root_namespace() -> String {
@@ -65,6 +81,9 @@ pub struct Event {
     /// The acknowledgement; none sends no ack.
     #[serde(default)]
     pub ack: Option<Value>,
+    /// The ack's schema: the service method returns this type.
+    #[serde(default)]
+    pub ack_schema: Option<Schema>,
     /// Events sent back to the sender instead of (or beside) an ack.
     #[serde(default)]
     pub reply: Vec<Reply>,
@@ -231,6 +250,41 @@ pub struct SchemaObject {
     /// A value of this type, for documentation.
     #[serde(default)]
     pub example: Option<Value>,
+    /// The strings a string may be: a Rust enum.
+    #[serde(rename = "enum", default)]
+    pub enum_values: Option<Vec<Value>>,
+    /// `uuid`, `email`, `date-time` (strings, checked); `int32`, `int64`,
+    /// `uint32`, `uint64` (integers); `float`, `double` (numbers).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// `null` is a value too: the Rust type becomes an `Option`.
+    #[serde(default)]
+    pub nullable: bool,
+    /// `false` refuses properties not listed in `properties`.
+    #[serde(rename = "additionalProperties", default)]
+    pub additional_properties: Option<bool>,
+    /// The value must fit exactly one of these schemas: an untagged Rust enum.
+    #[serde(rename = "oneOf", default)]
+    pub one_of: Option<Vec<Schema>>,
+    #[serde(rename = "minLength", default)]
+    pub min_length: Option<u64>,
+    #[serde(rename = "maxLength", default)]
+    pub max_length: Option<u64>,
+    /// A regular expression (ECMA-262, as JSON Schema says) a string must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub minimum: Option<serde_json::Number>,
+    #[serde(default)]
+    pub maximum: Option<serde_json::Number>,
+    #[serde(rename = "exclusiveMinimum", default)]
+    pub exclusive_minimum: Option<serde_json::Number>,
+    #[serde(rename = "exclusiveMaximum", default)]
+    pub exclusive_maximum: Option<serde_json::Number>,
+    #[serde(rename = "minItems", default)]
+    pub min_items: Option<u64>,
+    #[serde(rename = "maxItems", default)]
+    pub max_items: Option<u64>,
 }
 
 /// A JSON Schema `type`.
@@ -448,7 +502,6 @@ pub fn parse(path: &Path, source: &str) -> Result<Spec, Vec<SpecError>> {
 /// using one hears that it is unsupported, not that it is misspelt.
 const JSON_SCHEMA_KEYWORDS: &[&str] = &[
     "additionalItems",
-    "additionalProperties",
     "allOf",
     "anyOf",
     "const",
@@ -461,27 +514,14 @@ const JSON_SCHEMA_KEYWORDS: &[&str] = &[
     "dependentRequired",
     "dependentSchemas",
     "else",
-    "enum",
     "examples",
-    "exclusiveMaximum",
-    "exclusiveMinimum",
-    "format",
     "if",
     "maxContains",
-    "maxItems",
-    "maxLength",
     "maxProperties",
-    "maximum",
     "minContains",
-    "minItems",
-    "minLength",
     "minProperties",
-    "minimum",
     "multipleOf",
     "not",
-    "nullable",
-    "oneOf",
-    "pattern",
     "patternProperties",
     "prefixItems",
     "propertyNames",
@@ -729,7 +769,7 @@ mod tests {
             "gateway: aaa\n\
              namespace: [x]\n\
              schemas:\n\
-             \x20 Dto: { type: strng, properties: { a: { type: string, minLength: 3 } } }\n\
+             \x20 Dto: { type: strng, properties: { a: { type: string, uniqueItems: 3 } } }\n\
              events:\n\
              \x20 one:\n\
              \x20   acks: x\n\
@@ -745,7 +785,7 @@ mod tests {
             [
                 "2:12 `namespace`: expected a string, found a list",
                 "4:16 `type`: `strng` is not allowed here — did you mean `string`?",
-                "4:56 the JSON Schema keyword `minLength` is not supported by gatesmith's schema subset",
+                "4:56 the JSON Schema keyword `uniqueItems` is not supported by gatesmith's schema subset",
                 "7:5 unknown key `acks` — did you mean `ack`?",
                 "8:32 `after`: cannot read delay \"2 sec\": write a number and a unit, like 500ms, 2s or 1.5m",
                 "8:41 missing key `event`",

@@ -29,14 +29,14 @@ fn a_spec_with_eleven_kinds_of_mistake_gets_eleven_located_messages_in_one_run()
     assert_eq!(
         located,
         [
-            "4:3", "8:29", "18:5", "21:3", "24:14", "25:18", "28:34", "29:34", "30:34", "32:11",
+            "4:3", "8:30", "18:5", "21:3", "24:14", "25:18", "28:34", "29:34", "30:34", "32:11",
             "33:3"
         ],
         "{report}"
     );
     for expected in [
         "schema \"Order\" contains itself (Order → Basket → Order)",
-        "the JSON Schema keyword `maxLength` is not supported",
+        "`maxLength` applies to strings, and this schema is integer",
         "unknown key `acks` — did you mean `ack`?",
         "event \"findAll\" becomes the Rust method `find_all`, as event \"find-all\" does",
         "unknown schema \"Nope\"",

@@ -29,6 +29,38 @@ pub struct UpdateAaaDto {
     pub name: Option<String>,
 }
 
+/// The `GuangDataObject` schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "gatesmith_runtime::serde")]
+pub struct GuangDataObject {
+    /// `msg`
+    pub msg: String,
+}
+
+/// The `GuangData` schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "gatesmith_runtime::serde", untagged)]
+pub enum GuangData {
+    Integer(i64),
+    Object(GuangDataObject),
+}
+
+/// The events the server sends, as the spec declares them: give one to
+/// [`EventContext::send`] with its data, which must be of its type.
+pub mod server_events {
+    #[allow(unused_imports)]
+    use super::*;
+
+    /// The lesson's one server event, a number or a message.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct Guang;
+
+    impl gatesmith_runtime::ServerEvent for Guang {
+        const NAME: &'static str = "guang";
+        type Data = GuangData;
+    }
+}
+
 /// What the `aaa` gateway does with each event. Every method
 /// defaults to what `../specs/aaa.yaml` declares: implement this trait and
 /// override a method to give its event your own behaviour.
@@ -96,6 +128,7 @@ impl AaaService for SpecAaaService {}
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: AaaService>(service: S) -> Gateway {
     Gateway::builder("aaa", "/", service)
+        .schema(include_str!("aaa.schema.json"))
         .events(|events| {
             on_create_aaa(events);
             on_find_all_aaa(events);

@@ -1,8 +1,16 @@
 //! How handler results become socket.io acknowledgements, and how a payload
 //! that does not decode is answered.
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
 use serde::Serialize;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::handler::FromMessageParts;
+use socketioxide::socket::Socket;
+
+use crate::validate::Violation;
 
 /// A handler's result that may be sent back as the ack.
 ///
@@ -28,39 +36,84 @@ macro_rules! ack_as_data {
 }
 ack_as_data!(String, &'static str, serde_json::Value, i64, f64, bool);
 
+/// A typed ack: what a service method returns when its event declares an
+/// `ack_schema`. The generated handler wraps the method's result in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ack<T>(pub T);
+
+impl<T: Serialize> IntoAck for Ack<T> {
+    fn send(self, ack: AckSender) {
+        send_data(ack, &self.0);
+    }
+}
+
 fn send_data<T: Serialize + ?Sized>(ack: AckSender, data: &T) {
     if let Err(err) = ack.send(data) {
         tracing::warn!(%err, "could not send ack");
     }
 }
 
-/// The answer to a payload that does not fit its event: sent as the ack when
-/// the client asked for one, and always as an `exception` event, the way
-/// NestJS's `WsException` reports errors.
+/// The answer to a payload that does not fit its event: sent as the ack
+/// when the client asked for one, else as an `exception` event, the way
+/// NestJS's `WsException` reports errors. `docs/errors.md` documents it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PayloadError {
     /// Always `"error"`, as in NestJS.
     pub status: &'static str,
+    /// Always `"invalid_payload"`: what went wrong, for code to test.
+    pub code: &'static str,
     /// The event whose payload was refused.
     pub event: String,
-    /// What was wrong, in words.
+    /// What was wrong, in words: the first violation, and how many more.
     pub message: String,
+    /// Every way the payload does not fit, each with its place and rule.
+    pub violations: Vec<Violation>,
 }
 
 impl PayloadError {
-    pub(crate) fn new(event: &str, message: impl Into<String>) -> Self {
+    /// The code of every refused payload.
+    pub const CODE: &'static str = "invalid_payload";
+
+    pub(crate) fn new(event: &str, violations: Vec<Violation>) -> Self {
+        let mut message = match violations.first() {
+            Some(first) if first.path == "$" => format!("the payload {}", first.message),
+            Some(first) => format!("{}: {}", first.path, first.message),
+            None => "the payload does not fit its schema".to_owned(),
+        };
+        if violations.len() > 1 {
+            message.push_str(&format!(" (and {} more)", violations.len() - 1));
+        }
         Self {
             status: "error",
+            code: Self::CODE,
             event: event.to_owned(),
-            message: message.into(),
+            message,
+            violations,
         }
     }
 
-    pub(crate) fn answer(&self, socket: &SocketRef, ack: AckSender) {
+    pub(crate) fn answer(&self, socket: &SocketRef, ack: AckSender, ack_requested: bool) {
         tracing::info!(socket = %socket.id, event = %self.event, message = %self.message, "payload refused");
-        send_data(ack, self);
-        if let Err(err) = socket.emit("exception", self) {
+        if ack_requested {
+            send_data(ack, self);
+        } else if let Err(err) = socket.emit("exception", self) {
             tracing::warn!(%err, "could not emit exception");
         }
+    }
+}
+
+/// Whether the client passed an ack callback with its message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AckRequested(pub bool);
+
+impl<A: Adapter> FromMessageParts<A> for AckRequested {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        _socket: &Arc<Socket<A>>,
+        _data: &mut socketioxide::handler::Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        Ok(Self(ack_id.is_some()))
     }
 }

@@ -21,6 +21,17 @@ pub enum To {
     Others,
 }
 
+/// An event the server sends, declared in a spec's `server_events`: its
+/// name and the type of its data. Generated code declares one marker type
+/// per event (`aaa::server_events::Guang`); [`EventContext::send`] takes it,
+/// so the name cannot be misspelt and the data cannot be of the wrong type.
+pub trait ServerEvent {
+    /// The socket.io event name.
+    const NAME: &'static str;
+    /// What the event carries; `()` sends `null`.
+    type Data: Serialize + Send + Sync + 'static;
+}
+
 /// The socket a message came from and the moment it arrived.
 #[derive(Debug, Clone)]
 pub struct EventContext {
@@ -55,6 +66,17 @@ impl EventContext {
     /// the handler go on.
     pub async fn emit<T: Serialize + ?Sized>(&self, to: To, event: &str, data: &T) {
         emit(&self.socket, &self.io, to, event, data).await;
+    }
+
+    /// Sends the server event `E` with `data` to `to` now, as [`Self::emit`].
+    pub async fn send<E: ServerEvent>(&self, _event: E, to: To, data: &E::Data) {
+        self.emit(to, E::NAME, data).await;
+    }
+
+    /// Sends the server event `E` with `data` to `to` once `after` has
+    /// passed since the message arrived, as [`Self::emit_after`].
+    pub fn send_after<E: ServerEvent>(&self, _event: E, after: Duration, to: To, data: E::Data) {
+        self.emit_after(after, to, E::NAME, data);
     }
 
     /// Emits `event` with `data` to `to` once `after` has passed since the

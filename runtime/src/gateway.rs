@@ -12,9 +12,10 @@ use socketioxide::extract::{AckSender, Extension, SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
-use crate::ack::{IntoAck, PayloadError};
+use crate::ack::{AckRequested, IntoAck, PayloadError};
 use crate::context::EventContext;
 use crate::delayed::Delayed;
+use crate::validate::{PayloadSchemas, Violation};
 use tokio_util::task::TaskTracker;
 
 type Register<S> = fn(&Events<'_, S>);
@@ -29,6 +30,9 @@ pub struct Gateway {
     name: Cow<'static, str>,
     namespace: Cow<'static, str>,
     attach: Box<Attach>,
+    /// Why the gateway cannot be served (its payload schema does not
+    /// compile): the host refuses to start rather than serve unchecked.
+    problem: Option<String>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -66,6 +70,7 @@ impl Gateway {
             register: |_| {},
             on_connect: None,
             on_disconnect: None,
+            schema: None,
         }
     }
 
@@ -84,6 +89,11 @@ impl Gateway {
     pub(crate) fn attach(self, io: &SocketIo, in_flight: &TaskTracker) {
         (self.attach)(io, in_flight);
     }
+
+    /// Why the gateway cannot be served, if it cannot.
+    pub(crate) fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
 }
 
 /// A gateway under construction.
@@ -94,9 +104,20 @@ pub struct GatewayBuilder<S> {
     register: Register<S>,
     on_connect: Option<Hook<S>>,
     on_disconnect: Option<Hook<S>>,
+    schema: Option<&'static str>,
 }
 
 impl<S: Send + Sync + 'static> GatewayBuilder<S> {
+    /// Checks every payload against `document`, the JSON Schema that
+    /// `gatesmith generate` writes beside the gateway (`<module>.schema.json`,
+    /// passed with `include_str!`): a payload that does not fit is answered
+    /// with a [`PayloadError`] listing every violation, and never reaches
+    /// the service. Events the document does not list are only decoded.
+    pub fn schema(mut self, document: &'static str) -> Self {
+        self.schema = Some(document);
+        self
+    }
+
     /// Wires each connected socket's events to the service with `register`.
     pub fn events(mut self, register: Register<S>) -> Self {
         self.register = register;
@@ -134,7 +155,14 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
             register,
             on_connect,
             on_disconnect,
+            schema,
         } = self;
+        let (schemas, problem) = match schema.map(PayloadSchemas::compile) {
+            None => (PayloadSchemas::default(), None),
+            Some(Ok(schemas)) => (schemas, None),
+            Some(Err(problem)) => (PayloadSchemas::default(), Some(problem)),
+        };
+        let schemas = Arc::new(schemas);
         let gateway = name.clone();
         let ns = namespace.clone();
         let attach = move |io: &SocketIo, in_flight: &TaskTracker| {
@@ -164,6 +192,7 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
                     service: &service,
                     delayed: &delayed,
                     in_flight: &in_flight,
+                    schemas: &schemas,
                 });
                 socket.on_disconnect(move |socket: SocketRef, io: SocketIo, reason: DisconnectReason| async move {
                     delayed.cancel_all();
@@ -180,6 +209,7 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
             name,
             namespace,
             attach: Box::new(attach),
+            problem,
         }
     }
 }
@@ -205,6 +235,7 @@ pub struct Events<'a, S> {
     service: &'a Arc<S>,
     delayed: &'a Arc<Delayed>,
     in_flight: &'a TaskTracker,
+    schemas: &'a Arc<PayloadSchemas>,
 }
 
 /// What each handler of one socket owns: cloned into it once, moved into
@@ -266,9 +297,10 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
             });
     }
 
-    /// Handles `event`, whose payload must decode as `T`. A payload that
-    /// does not is answered with a [`PayloadError`] and never reaches the
-    /// handler.
+    /// Handles `event`, whose payload must fit the event's schema (when the
+    /// gateway has one, see [`GatewayBuilder::schema`]) and decode as `T`.
+    /// A payload that does not is answered with a [`PayloadError`] and never
+    /// reaches the handler.
     pub fn on_payload<T, F, Fut, A>(&self, event: &'static str, handler: F)
     where
         T: DeserializeOwned + Send + Sync + 'static,
@@ -277,18 +309,42 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         A: IntoAck,
     {
         let wiring = self.wiring();
+        if self.schemas.get(event).is_none() {
+            self.socket.on(
+                event,
+                move |socket: SocketRef,
+                      TryData(payload): TryData<T>,
+                      ack: AckSender,
+                      AckRequested(ack_requested): AckRequested| async move {
+                    // Held until the ack is sent: shutdown waits for it.
+                    let _in_flight = wiring.in_flight.token();
+                    match payload {
+                        Ok(payload) => {
+                            let (service, cx) = wiring.call(socket);
+                            handler(service, cx, payload).await.send(ack);
+                        }
+                        Err(err) => PayloadError::new(event, vec![unreadable(&err, "type")])
+                            .answer(&socket, ack, ack_requested),
+                    }
+                },
+            );
+            return;
+        }
+        let schemas = Arc::clone(self.schemas);
         self.socket.on(
             event,
-            move |socket: SocketRef, TryData(payload): TryData<T>, ack: AckSender| async move {
-                // Held until the ack is sent: shutdown waits for it.
+            move |socket: SocketRef,
+                  TryData(payload): TryData<serde_json::Value>,
+                  ack: AckSender,
+                  AckRequested(ack_requested): AckRequested| async move {
                 let _in_flight = wiring.in_flight.token();
-                match payload {
+                match checked::<T>(&schemas, event, payload) {
                     Ok(payload) => {
                         let (service, cx) = wiring.call(socket);
                         handler(service, cx, payload).await.send(ack);
                     }
-                    Err(err) => {
-                        PayloadError::new(event, describe(&err)).answer(&socket, ack);
+                    Err(violations) => {
+                        PayloadError::new(event, violations).answer(&socket, ack, ack_requested)
                     }
                 }
             },
@@ -296,13 +352,46 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
     }
 }
 
+/// The payload, read as JSON, checked against the event's schema, then
+/// decoded; or every reason it could not be.
+fn checked<T: DeserializeOwned>(
+    schemas: &PayloadSchemas,
+    event: &str,
+    payload: Result<serde_json::Value, ParserError>,
+) -> Result<T, Vec<Violation>> {
+    // Read as any JSON, it fails only when it is not JSON.
+    let payload = payload.map_err(|err| vec![unreadable(&err, "json")])?;
+    let violations = schemas.check(event, &payload);
+    if !violations.is_empty() {
+        return Err(violations);
+    }
+    // The schema bounds every number by its Rust type, so this fails only
+    // if the schema and the types disagree.
+    serde_json::from_value(payload)
+        .map_err(|err| vec![Violation::new("$", "type", err.to_string())])
+}
+
+/// The violation of a payload that could not be read: none was sent, or
+/// else it broke `rule` (`json`: it is not JSON, as with a lone UTF-16
+/// surrogate; `type`: it does not decode).
+fn unreadable(err: &ParserError, rule: &str) -> Violation {
+    let text = describe(err);
+    if text == MISSING {
+        Violation::new("$", "required", MISSING)
+    } else {
+        Violation::new("$", rule, text)
+    }
+}
+
+const MISSING: &str = "a payload is required";
+
 /// Says what was wrong with a payload in the client's terms: the position
 /// serde_json reports is inside socket.io's packet, which the client never
 /// wrote, so it is left out.
 fn describe(err: &ParserError) -> String {
     let text = err.to_string();
     if text.contains("first element not found") {
-        return "a payload is required".to_owned();
+        return MISSING.to_owned();
     }
     match text.rfind(" at line ") {
         Some(at) => text[..at].to_owned(),

@@ -100,6 +100,14 @@ impl Host {
             .max_payload(MAX_MESSAGE_BYTES as u64)
             .ws_max_message_size(MAX_MESSAGE_BYTES)
             .build_layer();
+        if let Some((name, problem)) =
+            (self.gateways.iter()).find_map(|gateway| Some((gateway.name(), gateway.problem()?)))
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("gateway {name}: {problem}: regenerate it with `gatesmith generate`"),
+            ));
+        }
         for gateway in self.gateways {
             tracing::info!(
                 gateway = gateway.name(),

@@ -28,12 +28,14 @@ mod delayed;
 mod gateway;
 mod host;
 mod text;
+mod validate;
 
-pub use ack::{IntoAck, PayloadError};
-pub use context::{EventContext, To};
+pub use ack::{Ack, IntoAck, PayloadError};
+pub use context::{EventContext, ServerEvent, To};
 pub use gateway::{Events, Gateway, GatewayBuilder};
 pub use host::{Bound, Host, SOCKET_IO_CLIENT_PATH};
 pub use text::Shown;
+pub use validate::{PayloadSchemas, Violation};
 
 /// Re-exported so generated code needs no dependency of its own on them.
 pub use serde;

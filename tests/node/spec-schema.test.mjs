@@ -35,7 +35,6 @@ test('the spec with one mistake of each kind is invalid where the shape is wrong
   const expect = (pattern) =>
     assert.ok(seen.some((line) => pattern.test(line)), `${pattern} not in:\n${seen.join('\n')}`);
   expect(/^\/events\/placeOrder additionalProperties \{"additionalProperty":"acks"\}/);
-  expect(/^\/schemas\/Order\/properties\/item additionalProperties \{"additionalProperty":"maxLength"\}/);
   expect(/^\/events\/cancel\/emit\/0\/to enum/);
   expect(/^\/events\/refund\/emit type/);
 });

@@ -689,7 +689,9 @@ impl Generator {
             vars.push("payload".to_owned());
             self.field_paths(&shape, "payload", 0, &mut vars);
         }
-        if self.rng.one_in(3) {
+        // An example must fit the payload's schema: only an event without
+        // a payload may have any value as its example.
+        if self.rng.one_in(3) && !event.contains_key("payload") {
             event.insert("example".into(), self.literal(2, true));
         }
         match self.rng.below(6) {

@@ -110,6 +110,7 @@ impl BenchService for SpecBenchService {}
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: BenchService>(service: S) -> Gateway {
     Gateway::builder("bench", "/", service)
+        .schema(include_str!("bench.schema.json"))
         .events(|events| {
             on_echo(events);
             on_create_aaa(events);

@@ -233,6 +233,7 @@ impl EscapingService for SpecEscapingService {}
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: EscapingService>(service: S) -> Gateway {
     Gateway::builder("escaping", "/ns \"'<b>`${ns}`?q=1#h</b>", service)
+        .schema(include_str!("escaping.schema.json"))
         .events(|events| {
             on_say_hi_b_there_b(events);
             on_script_script_window_pwned_event_script(events);
