@@ -1,0 +1,77 @@
+//! A user's first steps, for real: `gatesmith new shop`, `gatesmith g
+//! resource users`, build, serve, drive with the official socket.io client;
+//! then the spec edits users make, compiled against the scaffolded service.
+//! One project, built once (dependencies come from the target folder all
+//! project tests share: see common/built.rs).
+
+mod common;
+
+use common::built::{self, Server};
+use common::text;
+
+#[test]
+fn new_then_g_resource_serves_a_crud_gateway_and_spec_edits_compile_as_promised() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let shop = built::new_project(parent.path(), "shop");
+    let created = built::gatesmith(&shop, &["g", "resource", "users"]);
+    assert!(
+        created.contains("CREATE src/services/users.rs ("),
+        "{created}"
+    );
+
+    let build = built::cargo_build(&shop);
+    assert!(build.status.success(), "{}", text(&build));
+
+    // Two clients at once against the untouched scaffold (tests/node/crud.test.mjs).
+    {
+        let server = Server::start(&shop, "shop");
+        built::node_test("crud.test.mjs", &server.url);
+    }
+
+    // Adding an event to the spec never breaks the user's service.
+    let spec_path = shop.join("specs/users.yaml");
+    let service_path = shop.join("src/services/users.rs");
+    let service = std::fs::read_to_string(&service_path).expect("read the service");
+    let spec = std::fs::read_to_string(&spec_path).expect("read the spec");
+    let with_count = format!("{spec}\n  countUsers:\n    ack: 0\n");
+    std::fs::write(&spec_path, &with_count).expect("write the spec");
+    let generated = built::gatesmith(&shop, &["generate"]);
+    assert!(generated.contains("updated   src/users.rs"), "{generated}");
+    let build = built::cargo_build(&shop);
+    assert!(
+        build.status.success(),
+        "an added event broke the user's service: {}",
+        text(&build)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&service_path).expect("read the service"),
+        service,
+        "generate touched the user's service"
+    );
+
+    // Changing the payload type of an event the service overrides fails
+    // the build at that method, naming it.
+    let retyped = with_count.replacen(
+        "  findOneUser:\n    payload: integer",
+        "  findOneUser:\n    payload: string",
+        1,
+    );
+    assert_ne!(
+        retyped, with_count,
+        "the scaffolded spec has findOneUser's payload"
+    );
+    std::fs::write(&spec_path, retyped).expect("write the spec");
+    built::gatesmith(&shop, &["generate"]);
+    let build = built::cargo_build(&shop);
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(!build.status.success(), "a retyped payload still compiled");
+    assert!(
+        stderr.contains("error[E0053]: method `find_one_user` has an incompatible type for trait"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("src/services/users.rs"), "{stderr}");
+    assert!(
+        stderr.contains("expected `std::string::String`, found `i64`"),
+        "{stderr}"
+    );
+}
