@@ -4,8 +4,9 @@
 //! good server keeps running. Ctrl-C (or SIGTERM) stops the server, then
 //! `dev` itself.
 //!
-//! The watcher is `notify` with its mini debouncer (a burst of saves is one
-//! change); the build is `cargo build --message-format=json-render-diagnostics`,
+//! The watcher is `notify` with its full debouncer (a burst of saves is one
+//! change, and events keep their kind: reading a file, as cargo reads
+//! Cargo.toml and generating reads specs/, is not a change); the build is `cargo build --message-format=json-render-diagnostics`,
 //! whose `compiler-artifact` message names the server's executable and says
 //! whether it was rebuilt. `dev` runs that executable itself, not `cargo
 //! run`, so the server is its own child: stopped with SIGTERM (the gateway's
@@ -18,8 +19,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use notify_debouncer_mini::notify::RecursiveMode;
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use notify_debouncer_full::notify::{EventKind, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 
 use crate::generate::{Project, plan};
 use crate::write::{self, Action};
@@ -52,11 +53,15 @@ pub fn run(project: &Project) -> Result<(), String> {
         let _ = stop.send(Message::Stop);
     })
     .map_err(|err| format!("cannot catch Ctrl-C: {err}"))?;
-    let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| {
-        if let Ok(events) = result {
-            let _ = tx.send(Message::Changed(
-                events.into_iter().map(|event| event.path).collect(),
-            ));
+    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
+        let Ok(events) = result else { return };
+        let paths: Vec<PathBuf> = events
+            .into_iter()
+            .filter(|event| !matches!(event.kind, EventKind::Access(_)))
+            .flat_map(|event| event.event.paths)
+            .collect();
+        if !paths.is_empty() {
+            let _ = tx.send(Message::Changed(paths));
         }
     })
     .map_err(|err| format!("cannot watch files: {err}"))?;
@@ -75,7 +80,6 @@ pub fn run(project: &Project) -> Result<(), String> {
     for (path, mode) in &watched {
         {
             debouncer
-                .watcher()
                 .watch(path, *mode)
                 .map_err(|err| format!("cannot watch {}: {err}", path.display()))?;
         }
