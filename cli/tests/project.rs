@@ -75,3 +75,43 @@ fn new_then_g_resource_serves_a_crud_gateway_and_spec_edits_compile_as_promised(
         "{stderr}"
     );
 }
+
+/// The files docs/from-nest.md gives: each fenced block whose first line is
+/// `# file: PATH` or `// file: PATH`, as (PATH, the block).
+fn files_of(page: &str) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for block in page.split("```").skip(1).step_by(2) {
+        let Some((_, body)) = block.split_once('\n') else {
+            continue;
+        };
+        let first = body.lines().next().unwrap_or("");
+        let path = first
+            .strip_prefix("# file: ")
+            .or_else(|| first.strip_prefix("// file: "));
+        if let Some(path) = path {
+            files.push((path.trim().to_owned(), body.to_owned()));
+        }
+    }
+    files
+}
+
+#[test]
+fn the_from_nest_page_builds_and_does_what_it_says() {
+    let page =
+        std::fs::read_to_string(built::repo().join("docs/from-nest.md")).expect("read the page");
+    let files = files_of(&page);
+    let paths: Vec<&str> = files.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(paths, ["specs/chat.yaml", "src/services/chat.rs"]);
+
+    let parent = tempfile::tempdir().expect("temp dir");
+    let demo = built::new_project(parent.path(), "demo");
+    built::gatesmith(&demo, &["g", "gateway", "chat"]);
+    for (path, contents) in &files {
+        std::fs::write(demo.join(path), contents).expect("write a file of the page");
+    }
+    built::gatesmith(&demo, &["generate"]);
+    let build = built::cargo_build(&demo);
+    assert!(build.status.success(), "{}", text(&build));
+    let server = Server::start(&demo, "demo");
+    built::node_test("from-nest.test.mjs", &server.url);
+}
