@@ -198,11 +198,10 @@ impl Dev<'_> {
             return;
         }
         self.stop_server();
-        match Command::new(&built.executable)
-            .current_dir(&self.root)
-            .stdin(Stdio::null())
-            .spawn()
-        {
+        let mut server = Command::new(&built.executable);
+        server.current_dir(&self.root).stdin(Stdio::null());
+        die_with_parent(&mut server);
+        match server.spawn() {
             Ok(child) => {
                 say(&format!("server started (pid {})", child.id()));
                 self.server = Some(child);
@@ -293,6 +292,24 @@ fn terminate(child: &Child) {
 
 #[cfg(not(unix))]
 fn terminate(_child: &Child) {}
+
+/// Even if `dev` is killed outright (SIGKILL, a closed terminal), its
+/// server gets SIGTERM rather than living on with the port.
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: prctl is async-signal-safe, as pre_exec requires; it only
+    // sets a flag of the child process.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
 
 /// The server binary a build produced.
 struct Built {

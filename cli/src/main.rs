@@ -110,6 +110,10 @@ enum Scaffold {
         /// The resource, plural as Nest takes it: `users`, `user-profile`,
         /// `UserProfile` and `user_profile` give the same names.
         name: String,
+        /// Nest's transport; gatesmith's is socket.io, so only `ws` (accepted
+        /// so that `nest g resource NAME --type ws` habits work).
+        #[arg(long = "type", value_parser = ["ws"], default_value = "ws", value_name = "TRANSPORT")]
+        _transport: String,
         /// `--crud false`: a gateway with no events instead.
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
         crud: bool,
@@ -221,6 +225,7 @@ fn main() -> ExitCode {
                     name,
                     crud,
                     dry_run,
+                    ..
                 } => {
                     let kind = if crud {
                         scaffold::Kind::Crud

@@ -94,6 +94,26 @@ fn dev_restarts_on_a_spec_edit_keeps_the_last_good_server_on_an_error_and_stops_
     assert_eq!(started(&log.text()).len(), 2, "{}", log.text());
     assert!(alive(pids[1]));
 
+    // The spec fixed again: nothing to rebuild, so no restart. Then a
+    // build error in the user's code: cargo's message, the server stays.
+    std::fs::write(&spec_path, &edited).expect("write the spec");
+    log.wait_for("the no-op rebuild", build, |text| {
+        text.contains("the server is up to date").then_some(())
+    });
+    let main_path = app.join("src/main.rs");
+    let main = std::fs::read_to_string(&main_path).expect("read main.rs");
+    std::fs::write(&main_path, main.replace(".run()", ".run_away()")).expect("write main.rs");
+    let report = log.wait_for("the build error", build, |text| {
+        text.contains("build failed: the last good server keeps running")
+            .then(|| text.to_owned())
+    });
+    assert!(report.contains("run_away"), "{report}");
+    assert_eq!(
+        built::ack(&second, "ping", Some("\"hello\"")),
+        "\"PONG hello\""
+    );
+    assert_eq!(started(&log.text()).len(), 2, "{}", log.text());
+
     // Ctrl-C: dev stops its server, then itself.
     // SAFETY: a signal to the child this test started and has not reaped.
     unsafe {
@@ -116,8 +136,8 @@ fn dev_restarts_on_a_spec_edit_keeps_the_last_good_server_on_an_error_and_stops_
         text.contains("[gatesmith dev] stopped").then_some(())
     });
     assert!(!alive(pids[1]), "the server outlived dev");
-    // One build at the start and one per edit that checked: reading files
-    // (cargo reads Cargo.toml, generating lists specs/) is not a change.
+    // One build at the start and one per change that checked: reading
+    // files (cargo reads Cargo.toml, generating lists specs/) is not one.
     let builds = log.text().matches("[gatesmith dev] building").count();
-    assert_eq!(builds, 2, "{}", log.text());
+    assert_eq!(builds, 4, "{}", log.text());
 }

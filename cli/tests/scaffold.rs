@@ -213,7 +213,10 @@ fn any_spelling_of_a_name_gives_the_same_files() {
 fn a_dry_run_an_existing_resource_and_a_bad_name_write_nothing() {
     let (parent, shop) = shop();
     let before = parent.snapshot();
-    let dry = ok(&shop, &["g", "resource", "users", "--dry-run"]);
+    let dry = ok(
+        &shop,
+        &["g", "resource", "users", "--type", "ws", "--dry-run"],
+    );
     assert!(dry.contains("CREATE specs/users.yaml ("), "{dry}");
     assert!(dry.contains("UPDATE src/main.rs ("), "{dry}");
     assert!(dry.contains("nothing was written"), "{dry}");
