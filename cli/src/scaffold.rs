@@ -509,7 +509,7 @@ pub fn add_gateway(input: &str, kind: Kind, dry_run: bool) -> Result<Report, Str
     let service_path = crate_dir
         .join("src/services")
         .join(format!("{}.rs", names.module));
-    let service = render(service_template, ctx)?;
+    let service = rustfmt(&render(service_template, ctx)?);
     let created = vec![
         UserFile {
             path: spec_path.clone(),
@@ -542,10 +542,15 @@ pub fn add_gateway(input: &str, kind: Kind, dry_run: bool) -> Result<Report, Str
         .map_err(ToString::to_string)
         .and_then(|main| register(main, &names.module, &service_expr))
     {
-        Ok(edited) => updated.push(UserFile {
-            path: main_path,
-            contents: edited,
-        }),
+        Ok(edited) => {
+            // A main.rs kept as rustfmt keeps it stays so; another style is
+            // the user's, and left as it is.
+            let formatted = main.as_ref().is_ok_and(|main| rustfmt(main) == *main);
+            updated.push(UserFile {
+                path: main_path,
+                contents: if formatted { rustfmt(&edited) } else { edited },
+            })
+        }
         Err(why) => notes.push(format!(
             "{} was not edited ({why}). Add these two lines to it yourself:\n  \
              inside `mod services {{ … }}`:      pub mod {};\n  \
@@ -559,6 +564,31 @@ pub fn add_gateway(input: &str, kind: Kind, dry_run: bool) -> Result<Report, Str
     }
     let lines = carry_out(&created, &updated, &plan, dry_run)?;
     Ok(Report { lines, notes })
+}
+
+/// `source` as `rustfmt` (edition 2024) formats it, so that `cargo fmt`
+/// finds nothing to change in what gatesmith wrote: the long names of a
+/// resource (`user-profile`) wrap, imports sort around the crate's name.
+/// Without rustfmt (or if it fails), `source` as it is.
+fn rustfmt(source: &str) -> String {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let formatted = (|| {
+        let mut child = Command::new("rustfmt")
+            .args(["--edition", "2024"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        child.stdin.take()?.write_all(source.as_bytes()).ok()?;
+        let output = child.wait_with_output().ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        String::from_utf8(output.stdout).ok()
+    })();
+    formatted.unwrap_or_else(|| source.to_owned())
 }
 
 /// The library crate's name, from its `Cargo.toml`.

@@ -289,3 +289,21 @@ fn a_main_rs_changed_too_much_is_left_alone_with_the_lines_to_add() {
     assert_eq!(read(&shop, "src/main.rs"), mine);
     assert!(shop.join("src/services/users.rs").exists());
 }
+
+#[test]
+fn what_gatesmith_writes_is_as_cargo_fmt_leaves_it() {
+    let (_parent, shop) = shop();
+    for args in [
+        ["g", "resource", "user-profile"],
+        ["g", "resource", "users"],
+        ["g", "gateway", "chat"],
+    ] {
+        ok(&shop, &args);
+    }
+    let fmt = std::process::Command::new("cargo")
+        .args(["fmt", "--check"])
+        .current_dir(&shop)
+        .output()
+        .expect("run cargo fmt");
+    assert!(fmt.status.success(), "{}", text(&fmt));
+}
