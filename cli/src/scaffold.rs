@@ -246,7 +246,11 @@ fn carry_out(
         .cloned()
         .collect();
     if !conflicts.is_empty() {
-        return Err(WriteError::Conflicts(conflicts).to_string());
+        return Err(format!(
+            "{}\n(scaffolding itself never forces: if that is what you want, run `gatesmith \
+             generate --force` first, then this command again)",
+            WriteError::Conflicts(conflicts)
+        ));
     }
     if let Some(taken) = created.iter().find(|file| file.path.exists()) {
         return Err(format!(
@@ -431,6 +435,14 @@ pub fn new_project(dir: &Path, options: &NewOptions) -> Result<Report, String> {
     ];
     let project = Project::new(&specs, dir);
     let plan = plan_with(&project, &[(app_spec, app)]).map_err(|err| err.to_string())?;
+    // In a folder that is not empty, a file where a generated one goes is
+    // as much in the way as one where a user's file goes.
+    if let Some(taken) = plan.iter().find(|p| p.action != Action::Create) {
+        return Err(format!(
+            "{} already exists; gatesmith never replaces a file of yours: nothing was written",
+            shown(&taken.path)
+        ));
+    }
     let lines = carry_out(&created, &[], &plan, false)?;
     let cd = if dir == Path::new(".") {
         String::new()

@@ -122,6 +122,15 @@ fn new_refuses_a_non_empty_folder_unless_told_and_never_replaces_a_file() {
     );
     assert_eq!(before, parent.snapshot(), "nothing at all is written");
 
+    parent.write("third/src/lib.rs", "// mine\n");
+    let before = parent.snapshot();
+    let refused = parent.fails(&["new", "third", "--non-empty"]);
+    assert!(
+        refused.contains("third/src/lib.rs already exists"),
+        "{refused}"
+    );
+    assert_eq!(before, parent.snapshot(), "nothing at all is written");
+
     let refused = parent.fails(&["new", "2fast"]);
     assert!(refused.contains("--name"), "{refused}");
 }
@@ -306,4 +315,20 @@ fn what_gatesmith_writes_is_as_cargo_fmt_leaves_it() {
         .output()
         .expect("run cargo fmt");
     assert!(fmt.status.success(), "{}", text(&fmt));
+}
+
+#[test]
+fn g_refuses_when_regenerating_would_replace_a_hand_edit_and_writes_nothing() {
+    let (parent, shop) = shop();
+    // Adding a gateway rewrites lib.rs: a hand edit there is in the way.
+    let lib = read(&shop, "src/lib.rs") + "// mine\n";
+    std::fs::write(shop.join("src/lib.rs"), &lib).unwrap();
+    let before = parent.snapshot();
+    let refused = fails(&shop, &["g", "resource", "users"]);
+    assert!(
+        refused.contains("src/lib.rs: it was edited by hand"),
+        "{refused}"
+    );
+    assert!(refused.contains("generate --force"), "{refused}");
+    assert_eq!(before, parent.snapshot(), "a refusal wrote");
 }
