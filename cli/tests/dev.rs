@@ -50,6 +50,7 @@ fn dev_restarts_on_a_spec_edit_keeps_the_last_good_server_on_an_error_and_stops_
     };
 
     let first = log.wait_for("the first server", build, served(1));
+    assert!(!built::get(&first, "/").contains("greet"));
     assert_eq!(
         built::ack(&first, "ping", Some("\"hello\"")),
         "\"pong: hello\""
@@ -62,15 +63,17 @@ fn dev_restarts_on_a_spec_edit_keeps_the_last_good_server_on_an_error_and_stops_
     let edited = spec.replace(
         "ack: \"pong: {{ payload }}\"",
         "ack: \"PONG {{ payload }}\"",
-    ) + "\n  hello:\n    ack: world\n";
-    assert_ne!(edited, spec + "\n  hello:\n    ack: world\n");
+    ) + "\n  greet:\n    ack: world\n";
+    assert_ne!(edited, spec + "\n  greet:\n    ack: world\n");
     std::fs::write(&spec_path, &edited).expect("write the spec");
     let second = log.wait_for("the restarted server", build, served(2));
     assert_eq!(
         built::ack(&second, "ping", Some("\"hello\"")),
         "\"PONG hello\""
     );
-    assert_eq!(built::ack(&second, "hello", None), "\"world\"");
+    assert_eq!(built::ack(&second, "greet", None), "\"world\"");
+    // The page a browser reloads emits the new event.
+    assert!(built::get(&second, "/").contains("greet"));
     let pids = started(&log.text());
     assert_eq!(pids.len(), 2, "{}", log.text());
     assert!(!alive(pids[0]), "the first server still runs");
@@ -78,7 +81,7 @@ fn dev_restarts_on_a_spec_edit_keeps_the_last_good_server_on_an_error_and_stops_
     // A spec error: the diagnostic is printed, the last good server answers.
     std::fs::write(
         &spec_path,
-        edited.replace("  hello:\n", "  hello:\n    colour: red\n"),
+        edited.replace("  greet:\n", "  greet:\n    colour: red\n"),
     )
     .expect("write the spec");
     let report = log.wait_for("the spec error", build, |text| {

@@ -6,7 +6,7 @@
 //! Cargo.lock, so the runtime's dependencies are compiled once for all of
 //! them and never downloaded anew.
 
-use std::io::{BufRead as _, BufReader, Read};
+use std::io::{BufRead as _, BufReader, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -210,4 +210,25 @@ pub fn ack(url: &str, event: &str, payload: Option<&str>) -> String {
         super::text(&output)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// The body of `GET path` from the server at `url` (`http://host:port`),
+/// as a browser loading the page gets it.
+pub fn get(url: &str, path: &str) -> String {
+    let host = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the server");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send the request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
 }
