@@ -46,6 +46,11 @@ impl std::error::Error for GenerateError {}
 
 /// Parses and checks every `*.yaml` / `*.yml` file of `specs`, in name order.
 pub fn load(specs: &Path) -> Result<Vec<Gateway>, GenerateError> {
+    load_with(specs, &[])
+}
+
+/// The spec files of `specs`, in name order.
+pub fn spec_paths(specs: &Path) -> Result<Vec<PathBuf>, GenerateError> {
     let entries =
         std::fs::read_dir(specs).map_err(|err| GenerateError::Io(specs.to_owned(), err))?;
     let mut paths: Vec<PathBuf> = entries
@@ -56,16 +61,37 @@ pub fn load(specs: &Path) -> Result<Vec<Gateway>, GenerateError> {
         })
         .collect();
     paths.sort();
+    Ok(paths)
+}
+
+/// As [`load`], with `extra` specs (path and source) that are not on the
+/// disk yet, as if they were: what scaffolding is about to write.
+pub fn load_with(specs: &Path, extra: &[(PathBuf, String)]) -> Result<Vec<Gateway>, GenerateError> {
+    let mut sources = Vec::new();
+    // Specs about to be written may be the first, in a folder not made yet.
+    let on_disk = match spec_paths(specs) {
+        Err(GenerateError::Io(_, err))
+            if err.kind() == std::io::ErrorKind::NotFound && !extra.is_empty() =>
+        {
+            Vec::new()
+        }
+        found => found?,
+    };
+    for path in on_disk {
+        let source =
+            std::fs::read_to_string(&path).map_err(|err| GenerateError::Io(path.clone(), err))?;
+        sources.push((path, source));
+    }
+    sources.extend(extra.iter().cloned());
+    sources.sort_by(|a, b| a.0.cmp(&b.0));
     let mut gateways: Vec<Gateway> = Vec::new();
     let mut errors = Vec::new();
-    for path in &paths {
-        let source =
-            std::fs::read_to_string(path).map_err(|err| GenerateError::Io(path.clone(), err))?;
+    for (path, source) in &sources {
         let shown = path.to_string_lossy().replace('\\', "/");
-        match load_one(path, &shown, &source) {
+        match load_one(path, &shown, source) {
             Ok(gateway) => {
                 if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
-                    let read = spec::read(path, &source);
+                    let read = spec::read(path, source);
                     errors.extend(read.file.error(
                         &["gateway"],
                         format!(
@@ -80,7 +106,7 @@ pub fn load(specs: &Path) -> Result<Vec<Gateway>, GenerateError> {
             Err(found) => errors.extend(found),
         }
     }
-    if paths.is_empty() {
+    if sources.is_empty() {
         errors.push(SpecError::new(
             specs,
             "",
@@ -146,9 +172,17 @@ impl Project {
 
 /// Every file the project's specs render to, in memory.
 pub fn render_specs(project: &Project) -> Result<Vec<File>, GenerateError> {
+    render_specs_with(project, &[])
+}
+
+/// As [`render_specs`], with `extra` specs not on the disk yet (see [`load_with`]).
+pub fn render_specs_with(
+    project: &Project,
+    extra: &[(PathBuf, String)],
+) -> Result<Vec<File>, GenerateError> {
     let templates = project.load_templates()?;
     let (specs, out) = (&project.specs, &project.out);
-    let mut gateways = load(specs)?;
+    let mut gateways = load_with(specs, extra)?;
     // Headers name each spec as seen from the output folder, so that the
     // same project renders the same bytes from any working directory.
     for gateway in &mut gateways {
@@ -196,7 +230,15 @@ fn normalized(path: &Path) -> PathBuf {
 /// What writing the project's files would do, file by file, without
 /// writing anything.
 pub fn plan(project: &Project) -> Result<Vec<Planned>, GenerateError> {
-    let files = render_specs(project)?;
+    plan_with(project, &[])
+}
+
+/// As [`plan`], with `extra` specs not on the disk yet (see [`load_with`]).
+pub fn plan_with(
+    project: &Project,
+    extra: &[(PathBuf, String)],
+) -> Result<Vec<Planned>, GenerateError> {
+    let files = render_specs_with(project, extra)?;
     write::plan(&project.out, files).map_err(GenerateError::Write)
 }
 

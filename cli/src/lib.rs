@@ -17,6 +17,11 @@ pub mod yaml;
 
 pub mod check;
 pub mod config;
+pub mod dev;
 mod generate;
+pub mod scaffold;
 
-pub use generate::{GenerateError, Project, generate, load, load_one, plan, render_specs};
+pub use generate::{
+    GenerateError, Project, generate, load, load_one, load_with, plan, plan_with, render_specs,
+    render_specs_with, spec_paths,
+};

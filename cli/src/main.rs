@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use gatesmith::config::Config;
 use gatesmith::render::{BUILTIN, Templates};
-use gatesmith::{Project, write};
+use gatesmith::{Project, scaffold, write};
 
 const EXIT_CODES: &str = "Exit codes:
   0  success (check: the output folder is what the specs render)
@@ -22,11 +22,43 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Make a project: Cargo.toml, gatesmith.toml, specs/ with a starter
+    /// gateway, src/main.rs (yours), the generated module and page, a
+    /// README; `cargo run` in it serves http://localhost:3000. Like `nest new`.
+    #[command(after_help = EXIT_CODES)]
+    New {
+        /// The project's folder: created, or empty (see --non-empty).
+        dir: PathBuf,
+        /// The package name [default: the folder's name]
+        #[arg(long)]
+        name: Option<String>,
+        /// Depend on the gatesmith-runtime crate in this folder [default:
+        /// this repository's runtime/ when gatesmith runs from a clone of it]
+        #[arg(long, conflicts_with = "runtime_version")]
+        runtime_path: Option<PathBuf>,
+        /// Depend on this version of gatesmith-runtime from crates.io instead.
+        #[arg(long)]
+        runtime_version: Option<String>,
+        /// Add the project's files to a folder that has files already; a
+        /// file that is there is never replaced.
+        #[arg(long)]
+        non_empty: bool,
+    },
     /// Render every spec into the output crate: one Rust module per gateway,
     /// `src/lib.rs`, `pages/index.html` and the manifest. Prints one line per
     /// file; deletes generated files whose spec is gone.
-    #[command(after_help = EXIT_CODES)]
+    ///
+    /// With `resource NAME` or `gateway NAME` (`gatesmith g resource users`),
+    /// scaffolds a gateway instead, as `nest g resource` does.
+    #[command(
+        after_help = EXIT_CODES,
+        visible_alias = "g",
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true
+    )]
     Generate {
+        #[command(subcommand)]
+        scaffold: Option<Scaffold>,
         #[command(flatten)]
         paths: Paths,
         /// Print what would be written and deleted; write nothing.
@@ -46,6 +78,15 @@ enum Command {
         #[command(flatten)]
         paths: Paths,
     },
+    /// Watch the specs, the template overrides and src/; on a change,
+    /// regenerate, rebuild and restart the server. A spec or build error is
+    /// printed and the last good server keeps running; Ctrl-C stops both.
+    /// Like `nest start --watch`.
+    #[command(after_help = EXIT_CODES)]
+    Dev {
+        #[command(flatten)]
+        paths: Paths,
+    },
     /// List the built-in templates, or copy one out to start an override.
     Templates {
         #[command(subcommand)]
@@ -55,6 +96,40 @@ enum Command {
     /// docs/spec.schema.json), for editors: start a spec with
     /// `# yaml-language-server: $schema=<path or URL of that file>`.
     Schema,
+}
+
+/// What `gatesmith g` scaffolds, in the project of the working directory.
+#[derive(Debug, Subcommand)]
+enum Scaffold {
+    /// A CRUD gateway, as `nest g resource NAME --type ws --crud`: the spec
+    /// specs/NAME.yaml (createX, findAllXs, findOneX, updateX, removeX; the
+    /// Create and Update payloads and the entity), src/services/NAME.rs (an
+    /// in-memory store, yours), registered in src/main.rs, then regenerated.
+    #[command(after_help = EXIT_CODES)]
+    Resource {
+        /// The resource, plural as Nest takes it: `users`, `user-profile`,
+        /// `UserProfile` and `user_profile` give the same names.
+        name: String,
+        /// Nest's transport; gatesmith's is socket.io, so only `ws` (accepted
+        /// so that `nest g resource NAME --type ws` habits work).
+        #[arg(long = "type", value_parser = ["ws"], default_value = "ws", value_name = "TRANSPORT")]
+        _transport: String,
+        /// `--crud false`: a gateway with no events instead.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+        crud: bool,
+        /// Print what would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// A gateway with no events yet: specs/NAME.yaml and
+    /// src/services/NAME.rs, registered in src/main.rs, then regenerated.
+    #[command(after_help = EXIT_CODES)]
+    Gateway {
+        name: String,
+        /// Print what would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,13 +197,58 @@ fn generate_command(project: &Project) -> String {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::New {
+            dir,
+            name,
+            runtime_path,
+            runtime_version,
+            non_empty,
+        } => {
+            let runtime = match (runtime_path, runtime_version) {
+                (Some(path), _) => scaffold::Runtime::Path(path),
+                (None, Some(version)) => scaffold::Runtime::Version(version),
+                (None, None) => scaffold::Runtime::default_for_this_build(),
+            };
+            let options = scaffold::NewOptions {
+                name,
+                runtime,
+                non_empty,
+            };
+            scaffold::new_project(&dir, &options).map(|report| print!("{report}"))
+        }
         Command::Generate {
+            scaffold: Some(what),
+            ..
+        } => {
+            let (name, kind, dry_run) = match what {
+                Scaffold::Resource {
+                    name,
+                    crud,
+                    dry_run,
+                    ..
+                } => {
+                    let kind = if crud {
+                        scaffold::Kind::Crud
+                    } else {
+                        scaffold::Kind::Gateway
+                    };
+                    (name, kind, dry_run)
+                }
+                Scaffold::Gateway { name, dry_run } => (name, scaffold::Kind::Gateway, dry_run),
+            };
+            scaffold::add_gateway(&name, kind, dry_run).map(|report| print!("{report}"))
+        }
+        Command::Generate {
+            scaffold: None,
             paths,
             dry_run,
             force,
         } => paths
             .project()
             .and_then(|project| generate(&project, dry_run, force)),
+        Command::Dev { paths } => paths
+            .project()
+            .and_then(|project| gatesmith::dev::run(&project)),
         Command::Check { paths } => paths.project().and_then(|project| check(&project)),
         Command::Templates { command } => templates(command),
         Command::Schema => {

@@ -79,7 +79,11 @@ impl Planned {
     /// The plan's line for this file: `updated generated/src/aaa.rs`.
     pub fn describe(&self, dry_run: bool, force: bool) -> String {
         let verb = if dry_run { "would be " } else { "" };
-        let mut line = format!("{verb}{:<9} {}", self.action, self.path.display());
+        // A project whose output is its own folder (`out = "."`) names its
+        // files as the user does: `src/lib.rs`, not `./src/lib.rs`.
+        let path = self.path.display().to_string();
+        let path = path.strip_prefix("./").unwrap_or(&path);
+        let mut line = format!("{verb}{:<9} {path}", self.action);
         match (self.conflict, self.action) {
             (Some(conflict), _) if force => line.push_str(&format!(" (forced: {conflict})")),
             (Some(conflict), _) => line.push_str(&format!(" (needs --force: {conflict})")),
@@ -287,6 +291,23 @@ pub fn execute(plan: &[Planned], force: bool) -> Result<(), WriteError> {
         }
     }
     Ok(())
+}
+
+/// Writes a user-owned file that scaffolding creates once (a spec, a
+/// service, `main.rs`): fails, writing nothing, if anything is at `path`
+/// already, even if it appeared since the plan was made.
+pub fn create_new(path: &Path, contents: &str) -> Result<(), WriteError> {
+    use std::io::Write as _;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|err| WriteError::Io(parent.to_owned(), err))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|err| WriteError::Io(path.to_owned(), err))?;
+    file.write_all(contents.as_bytes())
+        .map_err(|err| WriteError::Io(path.to_owned(), err))
 }
 
 fn read(path: &Path) -> Result<Option<String>, WriteError> {
@@ -540,6 +561,16 @@ mod tests {
         assert!(!refused.contains("taken.rs"), "{refused}");
         assert!(out.join("edited.rs").exists());
         assert!(out.join("taken.rs").exists());
+    }
+
+    #[test]
+    fn a_file_created_once_is_never_written_over() {
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("src/services/users.rs");
+        create_new(&path, "mine\n").unwrap();
+        let err = create_new(&path, "theirs\n").unwrap_err().to_string();
+        assert!(err.contains("users.rs"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine\n");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own share of this
 
+pub mod built;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
