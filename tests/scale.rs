@@ -33,20 +33,23 @@ const REGRESSIONS: &[(&str, &str)] = &[
     // were called on the handler's `Arc<service>` and resolved to those.
     (
         "regression-methods.yaml",
-        "gateway: methods\nevents:\n  clone: {}\n  into: { payload: integer }\n  drop: { ack: done }\n  to_owned: {}\n  try_into: { payload: string }\n  as_ref: {}\n",
+        "gateway: methods\nnamespace: /methods\nevents:\n  clone: {}\n  into: { payload: integer }\n  drop: { ack: done }\n  to_owned: {}\n  try_into: { payload: string }\n  as_ref: {}\n",
     ),
     // A gateway without events left `|events|` unused.
-    ("regression-no-events.yaml", "gateway: quiet\n"),
+    (
+        "regression-no-events.yaml",
+        "gateway: quiet\nnamespace: /quiet\n",
+    ),
     // An integer beyond i32 was an out-of-range `i32` literal in `json!`.
     (
         "regression-numbers.yaml",
-        "gateway: numbers\nevents:\n  big:\n    ack: [2147483648, -2147483649, -9223372036854775808, 18446744073709551615, 1e300]\n    emit: [{ to: all, event: big, data: { n: 3000000000 } }]\n",
+        "gateway: numbers\nnamespace: /numbers\nevents:\n  big:\n    ack: [2147483648, -2147483649, -9223372036854775808, 18446744073709551615, 1e300]\n    emit: [{ to: all, event: big, data: { n: 3000000000 } }]\n",
     ),
     // A character that changes the text direction made a doc comment
     // rustc refuses.
     (
         "regression-bidi.yaml",
-        "gateway: bidi\ndescription: \"evil \\u202E text\"\nschemas:\n  Dto: { type: object, description: \"\\u2066\", properties: { \"\\u202Ea\": string } }\nevents:\n  \"\\u2067e\": { description: \"\\u202A\", payload: Dto }\n",
+        "gateway: bidi\nnamespace: /bidi\ndescription: \"evil \\u202E text\"\nschemas:\n  Dto: { type: object, description: \"\\u2066\", properties: { \"\\u202Ea\": string } }\nevents:\n  \"\\u2067e\": { description: \"\\u202A\", payload: Dto }\n",
     ),
 ];
 

@@ -99,6 +99,19 @@ pub fn load_with(specs: &Path, extra: &[(PathBuf, String)]) -> Result<Vec<Gatewa
                             gateway.name, gateway.module, other.spec_path
                         ),
                     ));
+                } else if let Some(other) =
+                    gateways.iter().find(|g| g.namespace == gateway.namespace)
+                {
+                    // socketioxide keeps one handler per namespace: the
+                    // second gateway would silently replace the first.
+                    let read = spec::read(path, source);
+                    errors.extend(read.file.error(
+                        &["namespace"],
+                        format!(
+                            "namespace {:?} is already served by gateway {:?} ({}): give each gateway its own namespace",
+                            gateway.namespace, other.name, other.spec_path
+                        ),
+                    ));
                 } else {
                     gateways.push(gateway);
                 }
@@ -268,5 +281,25 @@ mod tests {
         assert_eq!(roundabout, from_root);
         let inside = relative(Path::new("fixture"), Path::new("fixture/specs/e.yaml")).unwrap();
         assert_eq!(inside, "specs/e.yaml");
+    }
+
+    #[test]
+    fn two_gateways_cannot_share_a_namespace() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("a.yaml"), "gateway: a\nnamespace: /x\n").expect("write");
+        std::fs::write(dir.path().join("b.yaml"), "gateway: b\nnamespace: /x\n").expect("write");
+        let Err(GenerateError::Spec(errors)) = load(dir.path()) else {
+            panic!("two gateways on /x were accepted");
+        };
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let message = errors[0].to_string();
+        assert!(
+            message.contains("namespace \"/x\" is already served by gateway \"a\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("b.yaml:2:1"),
+            "at b's namespace: {message}"
+        );
     }
 }

@@ -181,11 +181,16 @@ pub struct Event {
     pub ack_type: Option<Type>,
     pub replies: Vec<Emission>,
     pub emits: Vec<Emission>,
+    /// The room the sender joins, then leaves, before any emission.
+    pub join: Option<Data>,
+    pub leave: Option<Data>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Emission {
     pub to: Target,
+    /// The room, for `Target::Room` and `Target::RoomOthers`: a string.
+    pub room: Option<Data>,
     pub event: String,
     pub data: Data,
     pub after_ms: u64,
@@ -315,6 +320,9 @@ impl Checker<'_> {
         let on_connect = self.emissions(&spec.on_connect, &["on_connect"], None);
         let on_disconnect = self.emissions(&spec.on_disconnect, &["on_disconnect"], None);
         for emission in &on_disconnect {
+            if emission.to == Target::SenderRooms {
+                self.error(&["on_disconnect"], "on_disconnect cannot emit `to: sender_rooms`: the sender has left its rooms; use `room` with the room's name");
+            }
             if emission.to == Target::Sender {
                 self.error(&["on_disconnect"], "on_disconnect cannot emit `to: sender`: the sender is gone; use `all` or `others`");
             }
@@ -1058,6 +1066,7 @@ impl Checker<'_> {
             .map(|r| {
                 self.emission(
                     Target::Sender,
+                    None,
                     &r.event,
                     r.data.as_ref(),
                     r.after,
@@ -1067,6 +1076,10 @@ impl Checker<'_> {
             })
             .collect();
         let emits = self.emissions(&event.emit, &["events", name, "emit"], payload.as_ref());
+        let join = (event.join.as_deref())
+            .map(|room| self.room(room, &["events", name, "join"], payload.as_ref()));
+        let leave = (event.leave.as_deref())
+            .map(|room| self.room(room, &["events", name, "leave"], payload.as_ref()));
         Event {
             name: name.to_owned(),
             method,
@@ -1077,7 +1090,20 @@ impl Checker<'_> {
             ack_type,
             replies,
             emits,
+            join,
+            leave,
         }
+    }
+
+    /// A room's name: text, which may interpolate values that are text.
+    fn room(&mut self, room: &str, at: &[&str], payload: Option<&Type>) -> Data {
+        let data = self.data(&Value::from(room), at, payload);
+        if let Data::Var(var) = &data
+            && self.json_kind(&var.ty) != Some("string")
+        {
+            self.value_error(at, "a room's name is text: interpolate a string, or write it inside text (`room-{{ payload.id }}`)");
+        }
+        data
     }
 
     /// What the page sends for an event with a payload: the spec's example,
@@ -1111,13 +1137,18 @@ impl Checker<'_> {
         payload: Option<&Type>,
     ) -> Vec<Emission> {
         (emissions.iter())
-            .map(|e| self.emission(e.to, &e.event, e.data.as_ref(), e.after, at, payload))
+            .map(|e| {
+                let room = e.room.as_deref();
+                self.emission(e.to, room, &e.event, e.data.as_ref(), e.after, at, payload)
+            })
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn emission(
         &mut self,
         to: Target,
+        room: Option<&str>,
         event: &str,
         data: Option<&Value>,
         after: Option<spec::Delay>,
@@ -1131,8 +1162,29 @@ impl Checker<'_> {
             None => Data::Literal(Value::Null),
         };
         self.check_emitted(event, &data, at, &data_at);
+        let room = match (to, room) {
+            (Target::Room | Target::RoomOthers, Some(room)) => {
+                Some(self.room(room, &[at, &["room"]].concat(), payload))
+            }
+            (Target::Room | Target::RoomOthers, None) => {
+                self.error(
+                    at,
+                    "`to: room` and `to: room_others` need `room:`, the room's name",
+                );
+                None
+            }
+            (_, Some(_)) => {
+                self.error(
+                    &[at, &["room"]].concat(),
+                    "`room:` goes with `to: room` or `to: room_others` only",
+                );
+                None
+            }
+            (_, None) => None,
+        };
         Emission {
             to,
+            room,
             event: event.to_owned(),
             data,
             after_ms: after.map_or(0, |d| d.0),
@@ -1961,5 +2013,41 @@ mod tests {
             maybe.alias_of,
             Some(Type::Nullable(Box::new(Type::Named("Role".into()))))
         );
+    }
+
+    #[test]
+    fn room_targets_need_a_room_and_rooms_are_text() {
+        let spec = |event: &str| {
+            format!(
+                "gateway: g\nevents:\n  e:\n    payload: {{ type: object, required: [n, r], properties: {{ n: integer, r: string }} }}\n{event}"
+            )
+        };
+        let gateway = check_str(&spec("    join: \"{{ payload.r }}\"\n    leave: \"room-{{ payload.n }}\"\n    emit: [{ to: room_others, room: lobby, event: x }, { to: sender_rooms, event: y }]\n"))
+            .unwrap_or_else(|errors| panic!("{errors:?}"));
+        let event = &gateway.events[0];
+        assert!(matches!(event.join, Some(Data::Var(_))), "{:?}", event.join);
+        assert!(
+            matches!(event.leave, Some(Data::Text(_))),
+            "{:?}",
+            event.leave
+        );
+        assert_eq!(
+            event.emits[0].room,
+            Some(Data::Literal(Value::from("lobby")))
+        );
+        for (wrong, says) in [
+            ("    emit: [{ to: room, event: x }]\n", "need `room:`"),
+            (
+                "    emit: [{ to: all, room: lobby, event: x }]\n",
+                "`room:` goes with `to: room`",
+            ),
+            ("    join: \"{{ payload.n }}\"\n", "a room's name is text"),
+        ] {
+            let found = errors(&spec(wrong));
+            assert!(
+                found.len() == 1 && found[0].contains(says),
+                "{wrong}: {found:#?}"
+            );
+        }
     }
 }

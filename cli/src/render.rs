@@ -305,8 +305,12 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
         types => types,
         server_events => server_events,
         events => events,
-        on_connect => gateway.on_connect.iter().map(statement).collect::<Vec<_>>(),
-        on_disconnect => gateway.on_disconnect.iter().map(statement).collect::<Vec<_>>(),
+        on_connect => (gateway.on_connect.iter())
+            .map(|emission| statement(emission, &gateway.types))
+            .collect::<Vec<_>>(),
+        on_disconnect => (gateway.on_disconnect.iter())
+            .map(|emission| statement(emission, &gateway.types))
+            .collect::<Vec<_>>(),
     }
 }
 
@@ -473,21 +477,34 @@ fn event_view(event: &Event, types: &[TypeDef]) -> EventView {
         ack_type,
         ack_expr,
         typed_ack: event.ack_type.is_some(),
-        statements: event
-            .emits
-            .iter()
-            .chain(&event.replies)
-            .map(statement)
+        statements: (event.join.iter())
+            .map(|room| format!("cx.join({});", room_expr(room, types)))
+            .chain(
+                (event.leave.iter()).map(|room| format!("cx.leave({});", room_expr(room, types))),
+            )
+            .chain(
+                (event.emits.iter().chain(&event.replies))
+                    .map(|emission| statement(emission, types)),
+            )
             .collect(),
     }
 }
 
+/// A `String` expression for a room's name; `types` resolve aliases.
+fn room_expr(room: &Data, types: &[TypeDef]) -> String {
+    rust::typed_expr(room, &Type::String, types)
+}
+
 /// `cx.emit(...)` or `cx.emit_after(...)` for one emission.
-fn statement(emission: &Emission) -> String {
+fn statement(emission: &Emission, types: &[TypeDef]) -> String {
+    let room = || (emission.room.as_ref()).map_or_else(String::new, |room| room_expr(room, types));
     let to = match emission.to {
-        Target::Sender => "To::Sender",
-        Target::All => "To::All",
-        Target::Others => "To::Others",
+        Target::Sender => "To::Sender".to_owned(),
+        Target::All => "To::All".to_owned(),
+        Target::Others => "To::Others".to_owned(),
+        Target::Room => format!("To::Room({})", room()),
+        Target::RoomOthers => format!("To::RoomOthers({})", room()),
+        Target::SenderRooms => "To::SenderRooms".to_owned(),
     };
     let event = rust::string_literal(&emission.event);
     let data = rust::json_expr(&emission.data);

@@ -292,7 +292,7 @@ pub fn typed_expr(data: &Data, ty: &Type, types: &[TypeDef]) -> String {
                 }
                 ty => ty.is_plain_scalar(),
             };
-            match (&var.ty, ty) {
+            match (resolved(&var.ty, types), resolved(ty, types)) {
                 (have, want) if have == want && copied(have) => expr,
                 (have, want) if have == want => format!("{expr}.clone()"),
                 // Numbers of another width: the schema bounds them already.
@@ -326,6 +326,24 @@ pub fn typed_expr(data: &Data, ty: &Type, types: &[TypeDef]) -> String {
         },
         (_, data) => json_expr(data),
     }
+}
+
+/// `ty` with aliases followed to the type they name.
+fn resolved<'t>(ty: &'t Type, types: &'t [TypeDef]) -> &'t Type {
+    let mut ty = ty;
+    // At most one step per type: the model refuses alias cycles.
+    for _ in 0..=types.len() {
+        let Type::Named(name) = ty else { break };
+        match types
+            .iter()
+            .find(|def| &def.name == name)
+            .and_then(|def| def.alias_of.as_ref())
+        {
+            Some(alias) => ty = alias,
+            None => break,
+        }
+    }
+    ty
 }
 
 fn named_expr(def: &TypeDef, data: &Data, types: &[TypeDef]) -> String {

@@ -90,6 +90,12 @@ pub struct Event {
     /// Side effects: events sent to a target.
     #[serde(default)]
     pub emit: Vec<Emission>,
+    /// A room the sender joins before the emissions; may interpolate.
+    #[serde(default)]
+    pub join: Option<String>,
+    /// A room the sender leaves before the emissions; may interpolate.
+    #[serde(default)]
+    pub leave: Option<String>,
 }
 
 /// An event sent back to the sender.
@@ -109,6 +115,9 @@ pub struct Reply {
 #[serde(deny_unknown_fields)]
 pub struct Emission {
     pub to: Target,
+    /// The room of `to: room` and `to: room_others`; may interpolate.
+    #[serde(default)]
+    pub room: Option<String>,
     pub event: String,
     #[serde(default)]
     pub data: Option<Value>,
@@ -118,11 +127,17 @@ pub struct Emission {
 
 /// Who receives an emission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Target {
     Sender,
     All,
     Others,
+    /// Every socket in `room`, the sender included if it is in it.
+    Room,
+    /// Every socket in `room` but the sender.
+    RoomOthers,
+    /// Every socket that shares a room with the sender, but the sender.
+    SenderRooms,
 }
 
 /// A delay such as `2s`, `500ms`, `1.5s` or `1m`, in milliseconds.

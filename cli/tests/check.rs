@@ -6,7 +6,7 @@ mod common;
 use common::{Project, text};
 
 const LESSON: &str = include_str!("../../specs/aaa.yaml");
-const PING: &str = "gateway: ping\nevents:\n  ping:\n    ack: pong\n";
+const PING: &str = "gateway: ping\nnamespace: /ping\nevents:\n  ping:\n    ack: pong\n";
 
 /// A project with the lesson's spec and a second one, generated into `out/`
 /// (which its gatesmith.toml names).
@@ -186,6 +186,6 @@ fn check_fails_on_an_invalid_spec_with_its_location() {
     let project = generated();
     project.write("specs/ping.yaml", &PING.replace("ack: pong", "acks: pong"));
     let report = failing_check(&project);
-    assert!(report.contains("specs/ping.yaml:4:5"), "{report}");
+    assert!(report.contains("specs/ping.yaml:5:5"), "{report}");
     assert!(report.contains("did you mean `ack`"), "{report}");
 }

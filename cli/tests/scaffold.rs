@@ -145,6 +145,8 @@ fn g_resource_writes_nests_five_events_a_store_and_registers_it() {
         "CREATE src/services/users.rs (",
         "UPDATE src/main.rs (",
         "CREATE src/users.rs (",
+        "CREATE src/users.schema.json (",
+        "CREATE client/users.d.ts (",
         "UPDATE src/lib.rs (",
         "UPDATE pages/index.html (",
         "UPDATE gatesmith.manifest (",

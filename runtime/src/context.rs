@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::delayed::Delayed;
 
 /// Who receives an emission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum To {
     /// The socket that sent the message (NestJS's `@ConnectedSocket()` emit).
     Sender,
@@ -19,6 +19,13 @@ pub enum To {
     All,
     /// Every socket of the namespace but the sender.
     Others,
+    /// Every socket in the room, the sender included if it is in it
+    /// (`server.to(room)` in NestJS).
+    Room(String),
+    /// Every socket in the room but the sender (`socket.to(room)`).
+    RoomOthers(String),
+    /// Every socket sharing a room with the sender, but the sender.
+    SenderRooms,
 }
 
 /// An event the server sends, declared in a spec's `server_events`: its
@@ -59,6 +66,28 @@ impl EventContext {
     /// The sender's socket.io id.
     pub fn id(&self) -> String {
         self.socket.id.to_string()
+    }
+
+    /// Puts the sender in `room` (created on first use), for `To::Room`.
+    pub fn join(&self, room: impl Into<String>) {
+        self.socket.join(room.into());
+    }
+
+    /// Takes the sender out of `room`; nothing happens if it was not in it.
+    pub fn leave(&self, room: impl Into<String>) {
+        self.socket.leave(room.into());
+    }
+
+    /// The rooms the sender is in.
+    pub fn rooms(&self) -> Vec<String> {
+        (self.socket.rooms().into_iter())
+            .map(|room| room.to_string())
+            .collect()
+    }
+
+    /// Whether the sender is in `room`.
+    pub fn in_room(&self, room: &str) -> bool {
+        self.socket.rooms().iter().any(|joined| joined == room)
     }
 
     /// Emits `event` with `data` to `to` now. A failure (the socket is gone,
@@ -103,13 +132,28 @@ pub(crate) async fn emit<T: Serialize + ?Sized>(
     event: &str,
     data: &T,
 ) {
-    let result = match to {
+    let result = match &to {
         To::Sender => socket.emit(event, data).map_err(|err| err.to_string()),
         To::Others => socket
             .broadcast()
             .emit(event, data)
             .await
             .map_err(|err| err.to_string()),
+        To::Room(room) => {
+            (socket.within(room.clone()).emit(event, data).await).map_err(|err| err.to_string())
+        }
+        To::RoomOthers(room) => {
+            (socket.to(room.clone()).emit(event, data).await).map_err(|err| err.to_string())
+        }
+        To::SenderRooms => {
+            let rooms = socket.rooms();
+            if rooms.is_empty() {
+                // `to(nothing)` would mean the whole namespace.
+                Ok(())
+            } else {
+                (socket.to(rooms).emit(event, data).await).map_err(|err| err.to_string())
+            }
+        }
         To::All => match io.of(socket.ns()) {
             Some(everyone) => everyone
                 .emit(event, data)

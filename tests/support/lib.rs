@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use gatesmith_generated::aaa;
+use gatesmith_generated::{aaa, chat};
 use gatesmith_runtime::{Gateway, Host};
 
 pub mod random_spec;
@@ -18,12 +18,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Serves the lesson's gateway and page, as `generated/src/main.rs` does,
-/// on a free port of 127.0.0.1, until the test's runtime ends.
+/// Serves the generated gateways (the lesson's and the chat) and their
+/// page, as `generated/src/main.rs` does, on a free port of 127.0.0.1,
+/// until the test's runtime ends.
 pub async fn serve_lesson() -> SocketAddr {
-    serve(
+    serve_all(
         gatesmith_generated::PAGES_DIR,
-        aaa::gateway(aaa::SpecAaaService),
+        vec![
+            aaa::gateway(aaa::SpecAaaService),
+            chat::gateway(chat::SpecChatService),
+        ],
     )
     .await
 }
@@ -31,13 +35,18 @@ pub async fn serve_lesson() -> SocketAddr {
 /// Serves `gateway` and the pages in `pages_dir` (a generated crate's
 /// `PAGES_DIR`) on a free port of 127.0.0.1, until the test's runtime ends.
 pub async fn serve(pages_dir: &str, gateway: Gateway) -> SocketAddr {
-    let bound = Host::new()
+    serve_all(pages_dir, vec![gateway]).await
+}
+
+/// [`serve`] for several gateways, each on its namespace.
+pub async fn serve_all(pages_dir: &str, gateways: Vec<Gateway>) -> SocketAddr {
+    let mut host = Host::new()
         .addr(([127, 0, 0, 1], 0).into())
-        .pages(pages_dir)
-        .gateway(gateway)
-        .bind()
-        .await
-        .expect("bind a free port on 127.0.0.1");
+        .pages(pages_dir);
+    for gateway in gateways {
+        host = host.gateway(gateway);
+    }
+    let bound = host.bind().await.expect("bind a free port on 127.0.0.1");
     let addr = bound.local_addr();
     tokio::spawn(bound.serve_until(std::future::pending()));
     addr

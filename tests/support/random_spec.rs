@@ -374,8 +374,12 @@ impl Generator {
     fn spec(&mut self, gateway: &str) -> Value {
         let mut spec = Map::new();
         spec.insert("gateway".into(), json!(gateway));
-        if !self.rng.one_in(3) {
-            let namespace = self.rng.pick(&[
+        // Gateways of one project may not share a namespace: each ends in
+        // its gateway's name.
+        let namespace = if self.rng.one_in(3) {
+            format!("/{gateway}")
+        } else {
+            let base = self.rng.pick(&[
                 "/",
                 "/chat",
                 "/a-b/c",
@@ -384,8 +388,9 @@ impl Generator {
                 "/quote\"s",
                 "/back\\slash",
             ]);
-            spec.insert("namespace".into(), json!(namespace));
-        }
+            format!("{}/{gateway}", base.trim_end_matches('/'))
+        };
+        spec.insert("namespace".into(), json!(namespace));
         if self.rng.one_in(2) {
             spec.insert("description".into(), json!(self.text(false)));
         }
