@@ -33,6 +33,8 @@ pub struct Gateway {
     pub declared_server_events: Vec<ServerEvent>,
     /// The JSON Schema of the payloads and data ([`payload_schema::document`]).
     pub payload_schema: Value,
+    /// The connect guard's tokens: environment variable and role.
+    pub connect_guard: Option<Vec<(String, String)>>,
 }
 
 /// A server event the spec declares under `server_events`.
@@ -184,6 +186,9 @@ pub struct Event {
     /// The room the sender joins, then leaves, before any emission.
     pub join: Option<Data>,
     pub leave: Option<Data>,
+    /// The role the sender must have, and the room it must be in.
+    pub guard_role: Option<String>,
+    pub guard_room: Option<Data>,
 }
 
 #[derive(Debug, Clone)]
@@ -297,7 +302,12 @@ impl Checker<'_> {
         self.schemas();
         let declared_server_events = self.server_events();
         let mut methods: BTreeMap<String, String> = BTreeMap::new();
-        for reserved in ["handle_connection", "handle_disconnect"] {
+        let hooks: &[&str] = if spec.connect_guard.is_some() {
+            &["handle_connection", "handle_disconnect", "authorize"]
+        } else {
+            &["handle_connection", "handle_disconnect"]
+        };
+        for &reserved in hooks {
             methods.insert(
                 reserved.to_owned(),
                 format!("the lifecycle hook `{reserved}`"),
@@ -345,6 +355,7 @@ impl Checker<'_> {
             server_events: Vec::new(),
             declared_server_events,
             payload_schema: self.document.clone(),
+            connect_guard: self.connect_guard(),
         };
         let mut server_events: Vec<String> = Vec::new();
         let emitted = gateway.emissions().map(|e| &e.event);
@@ -356,6 +367,32 @@ impl Checker<'_> {
         server_events.push("exception".to_owned());
         gateway.server_events = server_events;
         gateway
+    }
+
+    fn connect_guard(&mut self) -> Option<Vec<(String, String)>> {
+        let guard = self.spec.connect_guard.as_ref()?;
+        if guard.tokens.is_empty() {
+            self.error(
+                &["connect_guard", "tokens"],
+                "a connect guard needs at least one token: `VARIABLE: role`",
+            );
+        }
+        for variable in guard.tokens.keys() {
+            let well_formed = variable.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && variable
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !well_formed {
+                self.error(&["connect_guard", "tokens", variable], format!("{variable:?} is not an environment variable's name: use letters, digits and `_`"));
+            }
+        }
+        Some(
+            guard
+                .tokens
+                .iter()
+                .map(|(v, r)| (v.clone(), r.clone()))
+                .collect(),
+        )
     }
 
     fn server_events(&mut self) -> Vec<ServerEvent> {
@@ -1080,6 +1117,22 @@ impl Checker<'_> {
             .map(|room| self.room(room, &["events", name, "join"], payload.as_ref()));
         let leave = (event.leave.as_deref())
             .map(|room| self.room(room, &["events", name, "leave"], payload.as_ref()));
+        let guard = event.guard.clone().unwrap_or_default();
+        if guard.role.is_some() && self.spec.connect_guard.is_none() {
+            self.error(&["events", name, "guard", "role"], "roles come from the connect guard: declare `connect_guard` with the tokens that give this role");
+        }
+        if let (Some(role), Some(connect)) = (&guard.role, &self.spec.connect_guard)
+            && !connect.tokens.values().any(|given| given == role)
+        {
+            self.value_error(&["events", name, "guard", "role"], format!("no token of `connect_guard` gives the role {role:?}: no client could send this event"));
+        }
+        let guard_room = (guard.in_room.as_deref()).map(|room| {
+            self.room(
+                room,
+                &["events", name, "guard", "in_room"],
+                payload.as_ref(),
+            )
+        });
         Event {
             name: name.to_owned(),
             method,
@@ -1092,6 +1145,8 @@ impl Checker<'_> {
             emits,
             join,
             leave,
+            guard_role: guard.role,
+            guard_room,
         }
     }
 
@@ -2049,5 +2104,46 @@ mod tests {
                 "{wrong}: {found:#?}"
             );
         }
+    }
+
+    #[test]
+    fn event_guards_need_a_role_some_token_gives() {
+        let guarded = "gateway: g\nconnect_guard:\n  tokens: { G_TOKEN: member }\nevents:\n  a: { guard: { role: member } }\n";
+        let gateway = check_str(guarded).unwrap_or_else(|errors| panic!("{errors:?}"));
+        assert_eq!(
+            gateway.connect_guard,
+            Some(vec![("G_TOKEN".to_owned(), "member".to_owned())])
+        );
+        assert_eq!(gateway.events[0].guard_role.as_deref(), Some("member"));
+        for (wrong, says) in [
+            (
+                "gateway: g\nevents:\n  a: { guard: { role: admin } }\n",
+                "roles come from the connect guard",
+            ),
+            (
+                "gateway: g\nconnect_guard:\n  tokens: { G_TOKEN: member }\nevents:\n  a: { guard: { role: admin } }\n",
+                "no token of `connect_guard` gives the role \"admin\"",
+            ),
+            (
+                "gateway: g\nconnect_guard:\n  tokens: { G-TOKEN: member }\n",
+                "is not an environment variable's name",
+            ),
+            (
+                "gateway: g\nconnect_guard:\n  tokens: {}\nevents:\n  authorize: {}\n",
+                "at least one token",
+            ),
+        ] {
+            let found = errors(wrong);
+            assert!(
+                found.iter().any(|f| f.contains(says)),
+                "{wrong}: {found:#?}"
+            );
+        }
+        let found =
+            errors("gateway: g\nconnect_guard:\n  tokens: { T: x }\nevents:\n  authorize: {}\n");
+        assert!(
+            found[0].contains("becomes the Rust method `authorize`"),
+            "{found:#?}"
+        );
     }
 }

@@ -267,6 +267,8 @@ struct EventView {
     ack_expr: String,
     /// The ack has a declared type: the handler wraps it in `Ack`.
     typed_ack: bool,
+    /// `cx.require_…(…)?;` lines: the handler answers `Ok(…)`.
+    guards: Vec<String>,
     statements: Vec<String>,
 }
 
@@ -300,6 +302,12 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
             name_literal => rust::string_literal(&gateway.name),
             namespace_literal => rust::string_literal(&gateway.namespace),
             schema_file => rust::string_literal(&schema_file(gateway)),
+            tokens => gateway.connect_guard.as_ref().map(|tokens| {
+                let pairs: Vec<String> = (tokens.iter())
+                    .map(|(variable, role)| format!("({}, {})", rust::string_literal(variable), rust::string_literal(role)))
+                    .collect();
+                pairs.join(", ")
+            }),
         },
         uses => uses(gateway),
         types => types,
@@ -328,6 +336,7 @@ fn uses(gateway: &Gateway) -> Vec<String> {
         (None, _) => false,
     });
     let needs_value = acks_json
+        || gateway.connect_guard.is_some()
         || gateway
             .events
             .iter()
@@ -365,10 +374,16 @@ fn uses(gateway: &Gateway) -> Vec<String> {
         runtime.push("Ack");
     }
     runtime.push("EventContext");
+    if (gateway.events.iter()).any(|e| e.guard_role.is_some() || e.guard_room.is_some()) {
+        runtime.push("Forbidden");
+    }
     if !gateway.events.is_empty() {
         runtime.push("Events");
     }
     runtime.push("Gateway");
+    if gateway.connect_guard.is_some() {
+        runtime.push("Verdict");
+    }
     if needs_shown {
         runtime.push("Shown");
     }
@@ -477,6 +492,13 @@ fn event_view(event: &Event, types: &[TypeDef]) -> EventView {
         ack_type,
         ack_expr,
         typed_ack: event.ack_type.is_some(),
+        guards: (event.guard_role.iter())
+            .map(|role| format!("cx.require_role({})?;", rust::string_literal(role)))
+            .chain(
+                (event.guard_room.iter())
+                    .map(|room| format!("cx.require_room({})?;", room_expr(room, types))),
+            )
+            .collect(),
         statements: (event.join.iter())
             .map(|room| format!("cx.join({});", room_expr(room, types)))
             .chain(

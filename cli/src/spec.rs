@@ -47,6 +47,30 @@ pub struct Spec {
     /// any is declared, every emission must name a declared one and fit it.
     #[serde(default)]
     pub server_events: IndexMap<String, ServerEvent>,
+    /// Who may connect: checked on the handshake, before any event.
+    #[serde(default)]
+    pub connect_guard: Option<ConnectGuard>,
+}
+
+/// A connect guard on bearer tokens.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectGuard {
+    /// Environment variable → role: a client whose handshake `auth.token`
+    /// equals the variable's value connects with that role.
+    pub tokens: IndexMap<String, String>,
+}
+
+/// Who may send an event.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventGuard {
+    /// Only sockets the connect guard gave this role.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Only sockets in this room; may interpolate.
+    #[serde(default)]
+    pub in_room: Option<String>,
 }
 
 /// An event the server sends.
@@ -90,6 +114,9 @@ pub struct Event {
     /// Side effects: events sent to a target.
     #[serde(default)]
     pub emit: Vec<Emission>,
+    /// Who may send it; others get a `forbidden` error.
+    #[serde(default)]
+    pub guard: Option<EventGuard>,
     /// A room the sender joins before the emissions; may interpolate.
     #[serde(default)]
     pub join: Option<String>,

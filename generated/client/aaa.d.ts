@@ -30,6 +30,14 @@ export interface Violation {
   message: string;
 }
 
+/** The answer to a message a guard refused (docs/errors.md). */
+export interface GuardError {
+  status: "error";
+  code: "forbidden";
+  event: string;
+  message: string;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: "error";
@@ -43,7 +51,7 @@ export interface PayloadError {
 export interface ServerToClientEvents {
   /** The lesson's one server event, a number or a message. */
   "guang": (data: GuangData) => void;
-  "exception": (data: PayloadError) => void;
+  "exception": (data: PayloadError | GuardError) => void;
 }
 
 /** What clients may emit: `socket.emit(event, payload, ack)`. */

@@ -43,6 +43,14 @@ export interface Violation {
   message: string;
 }
 
+/** The answer to a message a guard refused (docs/errors.md). */
+export interface GuardError {
+  status: "error";
+  code: "forbidden";
+  event: string;
+  message: string;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: "error";
@@ -64,14 +72,15 @@ export interface ServerToClientEvents {
   "typing": (data: Presence) => void;
   /** Someone who shares a room with you went away. */
   "away": (data: AwayData) => void;
-  "exception": (data: PayloadError) => void;
+  "exception": (data: PayloadError | GuardError) => void;
 }
 
 /** What clients may emit: `socket.emit(event, payload, ack)`. */
 export interface ClientToServerEvents {
   "join": (payload: RoomRequest, ack: (response: string | PayloadError) => void) => void;
   "leave": (payload: RoomRequest, ack: (response: string | PayloadError) => void) => void;
-  "say": (payload: Message, ack: (response: string | PayloadError) => void) => void;
+  /** Only members of a room may say something to it. */
+  "say": (payload: Message, ack: (response: string | PayloadError | GuardError) => void) => void;
   "typing": (payload: RoomRequest, ack?: (error: PayloadError) => void) => void;
   "away": () => void;
 }

@@ -7,7 +7,7 @@
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
 use gatesmith_runtime::serde_json::json;
-use gatesmith_runtime::{EventContext, Events, Gateway, Shown, To};
+use gatesmith_runtime::{EventContext, Forbidden, Events, Gateway, Shown, To};
 
 /// The `Room` schema.
 pub type Room = String;
@@ -139,6 +139,8 @@ pub trait ChatService: Send + Sync + 'static {
         async move { format!("left {}", Shown(& payload.room)) }
     }
 
+    /// Only members of a room may say something to it.
+    ///
     /// `say`: acks "sent".
     fn say(
         &self,
@@ -237,6 +239,7 @@ fn on_say<S: ChatService>(events: &Events<'_, S>) {
         .on_payload(
             "say",
             |service, cx, payload: Message| async move {
+                cx.require_room(payload.room.clone())?;
                 cx.emit(
                         To::Room(payload.room.clone()),
                         "said",
@@ -246,7 +249,8 @@ fn on_say<S: ChatService>(events: &Events<'_, S>) {
                         ),
                     )
                     .await;
-                ChatService::say(&*service, payload, &cx).await
+                let ack = ChatService::say(&*service, payload, &cx).await;
+                Ok::<_, Forbidden>(ack)
             },
         );
 }

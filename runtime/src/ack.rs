@@ -102,6 +102,59 @@ impl PayloadError {
     }
 }
 
+/// The answer to a message a guard refused (docs/errors.md): the same
+/// shape as a refused payload's, without violations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GuardError {
+    /// Always `"error"`.
+    pub status: &'static str,
+    /// Always `"forbidden"`.
+    pub code: &'static str,
+    /// The event that was refused.
+    pub event: String,
+    /// Why, in words.
+    pub message: String,
+}
+
+impl GuardError {
+    /// The code of every message a guard refuses.
+    pub const CODE: &'static str = "forbidden";
+}
+
+/// A message a guard refused, ready to be answered; made by
+/// [`crate::EventContext::require_role`], `require_room` or `forbidden`.
+/// A handler returning `Result<A, Forbidden>` acks `A`, or this.
+#[derive(Debug, Clone)]
+pub struct Forbidden {
+    pub(crate) error: GuardError,
+    pub(crate) socket: SocketRef,
+    pub(crate) ack_requested: bool,
+}
+
+impl Forbidden {
+    /// What the client is told.
+    pub fn error(&self) -> &GuardError {
+        &self.error
+    }
+}
+
+impl<A: IntoAck> IntoAck for Result<A, Forbidden> {
+    fn send(self, ack: AckSender) {
+        match self {
+            Ok(answer) => answer.send(ack),
+            Err(refused) => {
+                let error = &refused.error;
+                tracing::info!(socket = %refused.socket.id, event = %error.event, message = %error.message, "message refused by a guard");
+                if refused.ack_requested {
+                    send_data(ack, error);
+                } else if let Err(err) = refused.socket.emit("exception", error) {
+                    tracing::warn!(%err, "could not emit exception");
+                }
+            }
+        }
+    }
+}
+
 /// Whether the client passed an ack callback with its message.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AckRequested(pub bool);

@@ -8,6 +8,7 @@ use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 use tokio::time::Instant;
 
+use crate::ack::{Forbidden, GuardError};
 use crate::delayed::Delayed;
 
 /// Who receives an emission.
@@ -46,15 +47,79 @@ pub struct EventContext {
     io: SocketIo,
     received: Instant,
     delayed: Arc<Delayed>,
+    /// The event being handled (`connect` / `disconnect` in those hooks).
+    event: &'static str,
+    /// Whether the client passed an ack callback with this message.
+    ack_requested: bool,
 }
 
+/// The role a connect guard gave a socket, kept in its extensions.
+#[derive(Debug, Clone)]
+pub(crate) struct Role(pub(crate) String);
+
 impl EventContext {
-    pub(crate) fn new(socket: SocketRef, io: SocketIo, delayed: Arc<Delayed>) -> Self {
+    pub(crate) fn new(
+        socket: SocketRef,
+        io: SocketIo,
+        delayed: Arc<Delayed>,
+        event: &'static str,
+        ack_requested: bool,
+    ) -> Self {
         Self {
             socket,
             io,
             received: Instant::now(),
             delayed,
+            event,
+            ack_requested,
+        }
+    }
+
+    /// The event being handled: its name as the client emitted it.
+    pub fn event(&self) -> &'static str {
+        self.event
+    }
+
+    /// The role the gateway's connect guard gave the sender, if any.
+    pub fn role(&self) -> Option<String> {
+        self.socket.extensions.get::<Role>().map(|role| role.0)
+    }
+
+    /// Refuses the message unless the sender's role is `role`: the answer
+    /// is a [`Forbidden`] error (as the ack, or an `exception` event).
+    pub fn require_role(&self, role: &str) -> Result<(), Forbidden> {
+        match self.role() {
+            Some(given) if given == role => Ok(()),
+            Some(given) => Err(self.forbidden(format!(
+                "only the role `{role}` may send this; yours is `{given}`"
+            ))),
+            None => Err(self.forbidden(format!(
+                "only the role `{role}` may send this; you have none"
+            ))),
+        }
+    }
+
+    /// Refuses the message unless the sender is in `room`.
+    pub fn require_room(&self, room: impl AsRef<str>) -> Result<(), Forbidden> {
+        let room = room.as_ref();
+        if self.in_room(room) {
+            Ok(())
+        } else {
+            Err(self.forbidden(format!("only members of the room {room:?} may send this")))
+        }
+    }
+
+    /// A [`Forbidden`] answer to this message, saying why.
+    pub fn forbidden(&self, message: impl Into<String>) -> Forbidden {
+        Forbidden {
+            error: GuardError {
+                status: "error",
+                code: GuardError::CODE,
+                event: self.event.to_owned(),
+                message: message.into(),
+            },
+            socket: self.socket.clone(),
+            ack_requested: self.ack_requested,
         }
     }
 

@@ -1,7 +1,7 @@
 //! A gateway: a namespace, a service, and the events wired to it.
 
 use std::borrow::Cow;
-use std::convert::Infallible;
+
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
 use crate::ack::{AckRequested, IntoAck, PayloadError};
-use crate::context::EventContext;
+use crate::context::{EventContext, Role};
 use crate::delayed::Delayed;
 use crate::validate::{PayloadSchemas, Violation};
 use tokio_util::task::TaskTracker;
@@ -23,6 +23,30 @@ type Register<S> = fn(&Events<'_, S>);
 type Attach = dyn FnOnce(&SocketIo, &TaskTracker) + Send;
 type Hook<S> =
     Arc<dyn Fn(Arc<S>, EventContext) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+/// The connect guard: the handshake's `auth` in, the socket's role (or
+/// none) out, or why the connection is refused.
+type Authorize<S> = Arc<
+    dyn Fn(Arc<S>, Option<serde_json::Value>) -> Pin<Box<dyn Future<Output = Verdict> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// What a connect guard decides: `Ok(role)` lets the client in (with that
+/// role, if any, for [`EventContext::require_role`]); `Err(message)`
+/// refuses it, and the client's `connect_error` carries `message`.
+pub type Verdict = Result<Option<String>, String>;
+
+/// Why a connection was refused: shown to the client as `connect_error`.
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
 
 /// One gateway: its name (for logs), its namespace, and how to wire a
 /// connected socket's events to its service. Built with [`Gateway::builder`].
@@ -70,6 +94,7 @@ impl Gateway {
             register: |_| {},
             on_connect: None,
             on_disconnect: None,
+            authorize: None,
             schema: None,
         }
     }
@@ -104,6 +129,7 @@ pub struct GatewayBuilder<S> {
     register: Register<S>,
     on_connect: Option<Hook<S>>,
     on_disconnect: Option<Hook<S>>,
+    authorize: Option<Authorize<S>>,
     schema: Option<&'static str>,
 }
 
@@ -121,6 +147,21 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
     /// Wires each connected socket's events to the service with `register`.
     pub fn events(mut self, register: Register<S>) -> Self {
         self.register = register;
+        self
+    }
+
+    /// Guards the connection: `guard` gets the handshake's `auth` payload
+    /// (`io(url, { auth: { token } })`) before the client is connected,
+    /// and decides ([`Verdict`]). A refused client gets `connect_error`
+    /// with the guard's message and never reaches a handler.
+    pub fn authorize<F, Fut>(mut self, guard: F) -> Self
+    where
+        F: Fn(Arc<S>, Option<serde_json::Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Verdict> + Send + 'static,
+    {
+        self.authorize = Some(Arc::new(move |service, auth| {
+            Box::pin(guard(service, auth))
+        }));
         self
     }
 
@@ -155,6 +196,7 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
             register,
             on_connect,
             on_disconnect,
+            authorize,
             schema,
         } = self;
         let (schemas, problem) = match schema.map(PayloadSchemas::compile) {
@@ -175,34 +217,51 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
                       Extension(delayed): Extension<Arc<Delayed>>| async move {
                     tracing::info!(gateway = %gateway, socket = %socket.id, ns = socket.ns(), "client connected");
                     if let Some(hook) = on_connect {
-                        hook(service, EventContext::new(socket, io, delayed)).await;
+                        let cx = EventContext::new(socket, io, delayed, "connect", false);
+                        hook(service, cx).await;
                     }
                 }
             };
             // Handlers are registered in a connect middleware: it runs before
             // the CONNECT reply goes out, so an event the client emits in its
             // `connect` callback always finds its handler.
-            let register_events = move |socket: SocketRef, io: SocketIo| async move {
-                let delayed = Delayed::new();
-                let in_flight = in_flight.clone();
-                socket.extensions.insert(Arc::clone(&delayed));
-                register(&Events {
-                    socket: &socket,
-                    io: &io,
-                    service: &service,
-                    delayed: &delayed,
-                    in_flight: &in_flight,
-                    schemas: &schemas,
-                });
-                socket.on_disconnect(move |socket: SocketRef, io: SocketIo, reason: DisconnectReason| async move {
+            let register_events =
+                move |socket: SocketRef,
+                      io: SocketIo,
+                      TryData(auth): TryData<serde_json::Value>| async move {
+                    if let Some(authorize) = &authorize {
+                        match authorize(Arc::clone(&service), auth.ok()).await {
+                            Ok(Some(role)) => {
+                                socket.extensions.insert(Role(role));
+                            }
+                            Ok(None) => {}
+                            Err(message) => {
+                                tracing::info!(gateway = %gateway, socket = %socket.id, %message, "connection refused");
+                                return Err(Refused(message));
+                            }
+                        }
+                    }
+                    let delayed = Delayed::new();
+                    let in_flight = in_flight.clone();
+                    socket.extensions.insert(Arc::clone(&delayed));
+                    register(&Events {
+                        socket: &socket,
+                        io: &io,
+                        service: &service,
+                        delayed: &delayed,
+                        in_flight: &in_flight,
+                        schemas: &schemas,
+                    });
+                    socket.on_disconnect(move |socket: SocketRef, io: SocketIo, reason: DisconnectReason| async move {
                     delayed.cancel_all();
                     tracing::info!(gateway = %gateway, socket = %socket.id, %reason, "client disconnected");
                     if let Some(hook) = on_disconnect {
-                        hook(service, EventContext::new(socket, io, delayed)).await;
+                        let cx = EventContext::new(socket, io, delayed, "disconnect", false);
+                        hook(service, cx).await;
                     }
                 });
-                Ok::<(), Infallible>(())
-            };
+                    Ok::<(), Refused>(())
+                };
             io.ns(ns, connected.with(register_events));
         };
         Gateway {
@@ -261,11 +320,14 @@ impl<S> Clone for Wiring<S> {
 
 impl<S> Wiring<S> {
     /// The service and the context of one message from `socket`.
-    fn call(self, socket: SocketRef) -> (Arc<S>, EventContext) {
-        (
-            self.service,
-            EventContext::new(socket, self.io, self.delayed),
-        )
+    fn call(
+        self,
+        socket: SocketRef,
+        event: &'static str,
+        ack_requested: bool,
+    ) -> (Arc<S>, EventContext) {
+        let cx = EventContext::new(socket, self.io, self.delayed, event, ack_requested);
+        (self.service, cx)
     }
 }
 
@@ -289,10 +351,10 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
     {
         let wiring = self.wiring();
         self.socket
-            .on(event, move |socket: SocketRef, ack: AckSender| async move {
+            .on(event, move |socket: SocketRef, ack: AckSender, AckRequested(ack_requested): AckRequested| async move {
                 // Held until the ack is sent: shutdown waits for it.
                 let _in_flight = wiring.in_flight.token();
-                let (service, cx) = wiring.call(socket);
+                let (service, cx) = wiring.call(socket, event, ack_requested);
                 handler(service, cx).await.send(ack);
             });
     }
@@ -320,7 +382,7 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
                     let _in_flight = wiring.in_flight.token();
                     match payload {
                         Ok(payload) => {
-                            let (service, cx) = wiring.call(socket);
+                            let (service, cx) = wiring.call(socket, event, ack_requested);
                             handler(service, cx, payload).await.send(ack);
                         }
                         Err(err) => PayloadError::new(event, vec![unreadable(&err, "type")])
@@ -340,7 +402,7 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
                 let _in_flight = wiring.in_flight.token();
                 match checked::<T>(&schemas, event, payload) {
                     Ok(payload) => {
-                        let (service, cx) = wiring.call(socket);
+                        let (service, cx) = wiring.call(socket, event, ack_requested);
                         handler(service, cx, payload).await.send(ack);
                     }
                     Err(violations) => {

@@ -26,13 +26,14 @@ mod ack;
 mod context;
 mod delayed;
 mod gateway;
+pub mod guard;
 mod host;
 mod text;
 mod validate;
 
-pub use ack::{Ack, IntoAck, PayloadError};
+pub use ack::{Ack, Forbidden, GuardError, IntoAck, PayloadError};
 pub use context::{EventContext, ServerEvent, To};
-pub use gateway::{Events, Gateway, GatewayBuilder};
+pub use gateway::{Events, Gateway, GatewayBuilder, Verdict};
 pub use host::{Bound, Host, SOCKET_IO_CLIENT_PATH};
 pub use text::Shown;
 pub use validate::{PayloadSchemas, Violation};

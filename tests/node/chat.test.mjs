@@ -64,10 +64,25 @@ test('a message to a room reaches its members, the sender included, and no one e
   await receives(a, said, 'the sender, in the room');
   await receives(b, said, 'another member');
   // c hears its own room's message after: had lobby's reached it, it came first.
-  assert.equal(await send(b, 'say', { room: 'garden', text: 'psst' }), 'sent');
-  await receives(c, { event: 'said', data: { room: 'garden', from: b.id, text: 'psst' } }, 'c, in garden');
+  assert.equal(await send(c, 'say', { room: 'garden', text: 'psst' }), 'sent');
+  await receives(c, { event: 'said', data: { room: 'garden', from: c.id, text: 'psst' } }, 'c, in garden');
   never(c, said, 'c is not in lobby');
-  never(b, { event: 'said', data: { room: 'garden', from: b.id, text: 'psst' } }, 'b, who is not in garden, said to it');
+  never(a, { event: 'said', data: { room: 'garden', from: c.id, text: 'psst' } }, 'a is not in garden');
+});
+
+test('saying something to a room one is not in is forbidden, and no one hears it', async () => {
+  const [a, b] = [await client(), await client()];
+  await send(a, 'join', { room: 'club' });
+  const reply = await send(b, 'say', { room: 'club', text: 'let me in' });
+  assert.deepEqual(reply, {
+    status: 'error',
+    code: 'forbidden',
+    event: 'say',
+    message: 'only members of the room "club" may send this',
+  });
+  await send(a, 'say', { room: 'club', text: 'members only' });
+  await receives(a, { event: 'said', data: { room: 'club', from: a.id, text: 'members only' } }, 'a');
+  never(a, { event: 'said', data: { room: 'club', from: b.id, text: 'let me in' } }, 'the refused message');
 });
 
 test('joining tells the room but not the one who joins; typing goes to the others only', async () => {

@@ -22,6 +22,14 @@ export interface Violation {
   message: string;
 }
 
+/** The answer to a message a guard refused (docs/errors.md). */
+export interface GuardError {
+  status: "error";
+  code: "forbidden";
+  event: string;
+  message: string;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: "error";
@@ -35,7 +43,7 @@ export interface PayloadError {
 export interface ServerToClientEvents {
   "guang": (data: unknown) => void;
   "later": (data: unknown) => void;
-  "exception": (data: PayloadError) => void;
+  "exception": (data: PayloadError | GuardError) => void;
 }
 
 /** What clients may emit: `socket.emit(event, payload, ack)`. */

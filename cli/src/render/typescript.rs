@@ -35,7 +35,7 @@ pub fn typings(gateway: &Gateway) -> String {
     for name in &gateway.server_events {
         let declared = (gateway.declared_server_events.iter()).find(|e| &e.name == name);
         let data = match declared {
-            _ if name == "exception" => "PayloadError".to_owned(),
+            _ if name == "exception" => "PayloadError | GuardError".to_owned(),
             Some(event) => event.data.as_ref().map_or("null".to_owned(), ts_type),
             // Not declared under `server_events`: its data is not typed.
             None => "unknown".to_owned(),
@@ -73,6 +73,14 @@ export interface Violation {
   message: string;
 }
 
+/** The answer to a message a guard refused (docs/errors.md). */
+export interface GuardError {
+  status: \"error\";
+  code: \"forbidden\";
+  event: string;
+  message: string;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: \"error\";
@@ -95,12 +103,26 @@ fn emit_signature(event: &Event) -> String {
         (Some(_), None) => Some("unknown".to_owned()),
         (None, _) => None,
     };
-    match (ack, event.payload.is_some()) {
-        (Some(ack), true) => params.push(format!("ack: (response: {ack} | PayloadError) => void")),
-        (Some(ack), false) => params.push(format!("ack: (response: {ack}) => void")),
-        // No ack is sent, but a refused payload is answered through one.
-        (None, true) => params.push("ack?: (error: PayloadError) => void".to_owned()),
-        (None, false) => {}
+    let mut errors = Vec::new();
+    if event.payload.is_some() {
+        errors.push("PayloadError");
+    }
+    if event.guard_role.is_some() || event.guard_room.is_some() {
+        errors.push("GuardError");
+    }
+    let answers = |ok: Option<String>| {
+        ok.into_iter()
+            .chain(errors.iter().map(|e| e.to_string()))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    match ack {
+        Some(ack) => params.push(format!("ack: (response: {}) => void", answers(Some(ack)))),
+        // No ack is sent, but a refused message is answered through one.
+        None if !errors.is_empty() => {
+            params.push(format!("ack?: (error: {}) => void", answers(None)))
+        }
+        None => {}
     }
     format!("({}) => void", params.join(", "))
 }

@@ -44,6 +44,14 @@ export interface Violation {
   message: string;
 }
 
+/** The answer to a message a guard refused (docs/errors.md). */
+export interface GuardError {
+  status: "error";
+  code: "forbidden";
+  event: string;
+  message: string;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: "error";
@@ -63,7 +71,7 @@ export interface ServerToClientEvents {
   "\u202eגוף\u202c 🎉": (data: unknown) => void;
   "{{ socket.id }}": (data: unknown) => void;
   "welcome \u003c/script\u003e": (data: unknown) => void;
-  "exception": (data: PayloadError) => void;
+  "exception": (data: PayloadError | GuardError) => void;
 }
 
 /** What clients may emit: `socket.emit(event, payload, ack)`. */

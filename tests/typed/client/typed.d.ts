@@ -54,6 +54,14 @@ export interface Violation {
   message: string;
 }
 
+/** The answer to a message a guard refused (docs/errors.md). */
+export interface GuardError {
+  status: "error";
+  code: "forbidden";
+  event: string;
+  message: string;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: "error";
@@ -69,7 +77,7 @@ export interface ServerToClientEvents {
   "created": (data: User) => void;
   /** A number, or a message (as the lesson's `guang`). */
   "ticket": (data: TicketData) => void;
-  "exception": (data: PayloadError) => void;
+  "exception": (data: PayloadError | GuardError) => void;
 }
 
 /** What clients may emit: `socket.emit(event, payload, ack)`. */
