@@ -45,6 +45,8 @@ pub struct ServerEvent {
     pub marker: String,
     pub description: Option<String>,
     pub data: Option<Type>,
+    /// What the client answers when asked (`reply:`): the event is `Askable`.
+    pub reply: Option<Type>,
 }
 
 /// A Rust type for a payload.
@@ -411,11 +413,19 @@ impl Checker<'_> {
                     &ident::upper_camel_join(name, "Data"),
                 )
             });
+            let reply = event.reply.as_ref().map(|schema| {
+                self.ty(
+                    schema,
+                    &[&at[..], &["reply"]].concat(),
+                    &ident::upper_camel_join(name, "Reply"),
+                )
+            });
             declared.push(ServerEvent {
                 name: name.clone(),
                 marker,
                 description: event.description.clone(),
                 data,
+                reply,
             });
         }
         declared

@@ -246,6 +246,8 @@ struct ServerEventView {
     marker: String,
     name_literal: String,
     data: String,
+    /// The Rust type of the client's answer, for an `Askable` event.
+    reply: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -286,6 +288,7 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
             marker: event.marker.clone(),
             name_literal: rust::string_literal(&event.name),
             data: event.data.as_ref().map_or("()".to_owned(), rust::type_name),
+            reply: event.reply.as_ref().map(rust::type_name),
         })
         .collect();
     context! {
@@ -348,7 +351,7 @@ fn uses(gateway: &Gateway) -> Vec<String> {
             .flat_map(|t| t.contained())
             .any(Type::mentions_json)
         || (gateway.declared_server_events.iter())
-            .filter_map(|e| e.data.as_ref())
+            .flat_map(|e| e.data.iter().chain(&e.reply))
             .any(Type::mentions_json)
         || (gateway.events.iter())
             .filter_map(|e| e.ack_type.as_ref())

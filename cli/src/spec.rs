@@ -83,6 +83,10 @@ pub struct ServerEvent {
     /// The schema of the data it carries; none for an event without data.
     #[serde(default)]
     pub data: Option<Schema>,
+    /// The schema of the client's answer, when the server asks with
+    /// `cx.ask(…)` and waits for its ack.
+    #[serde(default)]
+    pub reply: Option<Schema>,
 }
 
 fn root_namespace() -> String {

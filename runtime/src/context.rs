@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+use socketioxide::AckError;
 use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 use tokio::time::Instant;
@@ -39,6 +41,36 @@ pub trait ServerEvent {
     /// What the event carries; `()` sends `null`.
     type Data: Serialize + Send + Sync + 'static;
 }
+
+/// A server event the client answers through its ack callback
+/// (`reply:` in the spec): the server sends it with [`EventContext::ask`].
+pub trait Askable: ServerEvent {
+    /// What the client answers.
+    type Reply: DeserializeOwned + Send + 'static;
+}
+
+/// Why [`EventContext::ask`] got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskError {
+    /// The client did not answer in time (or has no handler that acks).
+    Timeout,
+    /// The client answered something that is not a `Reply`.
+    Unreadable(String),
+    /// The question could not be sent or the client went away.
+    Gone(String),
+}
+
+impl std::fmt::Display for AskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AskError::Timeout => f.write_str("the client did not answer in time"),
+            AskError::Unreadable(why) => write!(f, "the client's answer could not be read: {why}"),
+            AskError::Gone(why) => write!(f, "the client could not be asked: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for AskError {}
 
 /// The socket a message came from and the moment it arrived.
 #[derive(Debug, Clone)]
@@ -160,6 +192,25 @@ impl EventContext {
     /// the handler go on.
     pub async fn emit<T: Serialize + ?Sized>(&self, to: To, event: &str, data: &T) {
         emit(&self.socket, &self.io, to, event, data).await;
+    }
+
+    /// Sends the server event `E` to the sender and waits, at most
+    /// `timeout`, for the answer its ack callback gives:
+    /// `socket.on('confirm', (data, ack) => ack(true))` in the client.
+    pub async fn ask<E: Askable>(
+        &self,
+        _event: E,
+        data: &E::Data,
+        timeout: Duration,
+    ) -> Result<E::Reply, AskError> {
+        let answer = (self.socket.timeout(timeout))
+            .emit_with_ack::<_, E::Reply>(E::NAME, data)
+            .map_err(|err| AskError::Gone(err.to_string()))?;
+        answer.await.map_err(|err| match err {
+            AckError::Timeout => AskError::Timeout,
+            AckError::Decode(why) => AskError::Unreadable(why.to_string()),
+            AckError::Socket(why) => AskError::Gone(why.to_string()),
+        })
     }
 
     /// Sends the server event `E` with `data` to `to` now, as [`Self::emit`].

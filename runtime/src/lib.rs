@@ -32,7 +32,7 @@ mod text;
 mod validate;
 
 pub use ack::{Ack, Forbidden, GuardError, IntoAck, PayloadError};
-pub use context::{EventContext, ServerEvent, To};
+pub use context::{AskError, Askable, EventContext, ServerEvent, To};
 pub use gateway::{Events, Gateway, GatewayBuilder, Verdict};
 pub use host::{Bound, Host, SOCKET_IO_CLIENT_PATH};
 pub use text::Shown;

@@ -43,7 +43,14 @@ pub fn typings(gateway: &Gateway) -> String {
         if let Some(description) = declared.and_then(|e| e.description.as_deref()) {
             out.push_str(&doc("  ", description));
         }
-        out.push_str(&format!("  {}: (data: {data}) => void;\n", quoted(name)));
+        let answer = match declared.and_then(|e| e.reply.as_ref()) {
+            Some(reply) => format!(", ack: (reply: {}) => void", ts_type(reply)),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "  {}: (data: {data}{answer}) => void;\n",
+            quoted(name)
+        ));
     }
     out.push_str("}\n\n");
     out.push_str(&doc(

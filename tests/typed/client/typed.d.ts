@@ -47,6 +47,11 @@ export interface TicketDataObject {
 /** The `TicketData` schema. */
 export type TicketData = number | TicketDataObject;
 
+/** The `ConfirmData` schema. */
+export interface ConfirmData {
+  "question": string;
+}
+
 /** One way a payload does not fit its schema (docs/errors.md). */
 export interface Violation {
   path: string;
@@ -77,6 +82,8 @@ export interface ServerToClientEvents {
   "created": (data: User) => void;
   /** A number, or a message (as the lesson's `guang`). */
   "ticket": (data: TicketData) => void;
+  /** A question the server asks the sender; its ack callback answers yes or no. */
+  "confirm": (data: ConfirmData, ack: (reply: boolean) => void) => void;
   "exception": (data: PayloadError | GuardError) => void;
 }
 

@@ -100,6 +100,14 @@ pub enum TicketData {
     Object(TicketDataObject),
 }
 
+/// The `ConfirmData` schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(crate = "gatesmith_runtime::serde")]
+pub struct ConfirmData {
+    /// `question`
+    pub question: String,
+}
+
 /// The events the server sends, as the spec declares them: give one to
 /// [`EventContext::send`] with its data, which must be of its type.
 pub mod server_events {
@@ -122,6 +130,19 @@ pub mod server_events {
     impl gatesmith_runtime::ServerEvent for Ticket {
         const NAME: &'static str = "ticket";
         type Data = TicketData;
+    }
+
+    /// A question the server asks the sender; its ack callback answers yes or no.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct Confirm;
+
+    impl gatesmith_runtime::ServerEvent for Confirm {
+        const NAME: &'static str = "confirm";
+        type Data = ConfirmData;
+    }
+
+    impl gatesmith_runtime::Askable for Confirm {
+        type Reply = bool;
     }
 }
 
