@@ -9,78 +9,23 @@
 //! unanswered, and the process exits cleanly.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// Kills the server if the test fails before it exits.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-enum Line {
-    Out(String),
-    Err(String),
-}
+#[path = "support/gateway_process.rs"]
+mod gateway_process;
 
 #[test]
 fn every_request_received_before_sigterm_gets_its_ack_under_load() {
     gatesmith_tests::npm_install();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slow-gateway"))
-        .env("PORT", "0")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the slow gateway");
-    let (tx, lines) = mpsc::channel();
-    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
-    let mut server = Server(child);
-    let out = tx.clone();
-    if let Some(stdout) = stdout {
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = out.send(Line::Out(line));
-            }
-        });
-    }
-    if let Some(stderr) = stderr {
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(Line::Err(line));
-            }
-        });
-    }
-    let mut log = Vec::new();
-    let port = loop {
-        match lines.recv_timeout(Duration::from_secs(20)) {
-            Ok(Line::Err(line)) => {
-                let port = line
-                    .split_once("serving on http://localhost:")
-                    .and_then(|(_, port)| port.trim().parse::<u16>().ok());
-                log.push(line);
-                if let Some(port) = port {
-                    break port;
-                }
-            }
-            Ok(Line::Out(line)) => panic!("output before serving: {line}"),
-            Err(_) => panic!("the gateway did not start: {log:#?}"),
-        }
-    };
-
+    let mut server = gateway_process::GatewayProcess::start(&[]);
     let started = Instant::now();
     let node = Command::new("node")
         .arg("shutdown-load.mjs")
-        .env("GATESMITH_URL", format!("http://127.0.0.1:{port}"))
-        .env("SERVER_PID", server.0.id().to_string())
+        .env("GATESMITH_URL", server.url())
+        .env("SERVER_PID", server.id().to_string())
         .current_dir(gatesmith_tests::root().join("tests/node"))
         .output()
         .expect("run node (Node 20 must be installed)");
@@ -92,32 +37,17 @@ fn every_request_received_before_sigterm_gets_its_ack_under_load() {
     );
 
     // The process exits on its own once its clients are gone.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = server.0.try_wait().expect("wait for the gateway") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the gateway still runs 10 s after its clients left"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = server.wait_exit(Duration::from_secs(10));
     println!("load and shutdown took {:?}", started.elapsed());
     assert!(status.success(), "the gateway exited with {status}");
-
     let mut began = BTreeSet::new();
-    for line in lines.try_iter() {
-        match line {
-            Line::Out(line) => {
-                let id = line
-                    .strip_prefix("begin ")
-                    .and_then(|id| id.parse::<i64>().ok());
-                began.insert(id.unwrap_or_else(|| panic!("unexpected output: {line}")));
-            }
-            Line::Err(line) => log.push(line),
-        }
+    for line in &server.stdout {
+        let id = line
+            .strip_prefix("begin ")
+            .and_then(|id| id.parse::<i64>().ok());
+        began.insert(id.unwrap_or_else(|| panic!("unexpected output: {line}")));
     }
+    let log = &server.stderr;
 
     let run: Value = serde_json::from_str(report.trim()).expect("the load script's JSON report");
     let signalled_at = run["signalledAt"]

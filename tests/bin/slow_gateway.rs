@@ -2,13 +2,15 @@
 //! served by `Host::from_env()?.run()` as a generated `main.rs` serves it,
 //! with a `findOneAaa` that takes 0–300 ms (chosen from the payload) and
 //! writes `begin N` on stdout as it starts on request `N`. Every other
-//! event keeps the spec's behaviour.
+//! event keeps the spec's behaviour. For `tests/limits.rs`, namespace
+//! `/later` answers `later` with `N` and sends event `later` with `N` to
+//! the sender 300 ms later (a delayed emission, bounded per socket).
 
 use std::io::Write;
 use std::time::Duration;
 
 use gatesmith_generated::aaa::{self, AaaService};
-use gatesmith_runtime::{EventContext, Host};
+use gatesmith_runtime::{EventContext, Gateway, Host, To};
 
 struct Slow;
 
@@ -32,5 +34,14 @@ fn spread(n: i64) -> u64 {
 }
 
 fn main() -> std::io::Result<()> {
-    Host::from_env()?.gateway(aaa::gateway(Slow)).run()
+    let later = Gateway::new("later", "/later", (), |events| {
+        events.on_payload("later", |_, cx: EventContext, n: i64| async move {
+            cx.emit_after(Duration::from_millis(300), To::Sender, "later", n);
+            n
+        });
+    });
+    Host::from_env()?
+        .gateway(aaa::gateway(Slow))
+        .gateway(later)
+        .run()
 }
