@@ -343,9 +343,10 @@ impl Host {
     /// (`RUST_LOG` filters; `info` by default), on the caller's runtime.
     pub async fn serve(self) -> std::io::Result<()> {
         init_tracing();
+        let shutdown = shutdown_signal();
         let bound = self.bind().await?;
         tracing::info!("serving on http://localhost:{}", bound.local_addr().port());
-        bound.serve_until(shutdown_signal()).await
+        bound.serve_until(shutdown).await
     }
 }
 
@@ -369,9 +370,11 @@ impl Bound {
     /// sessions are refused at once (HTTP 503), and so is every new message
     /// of the connected clients (an error ack, code `shutting_down`); the
     /// handlers already running finish and their acks go out, over
-    /// WebSocket and long-polling alike (for at most [`DRAIN_TIMEOUT`]);
-    /// then every client is disconnected (its pending delayed emissions
-    /// are cancelled), the port is closed, and this returns.
+    /// WebSocket and long-polling alike (for at most [`DRAIN_TIMEOUT`],
+    /// plus [`POLLING_FLUSH`] when a client uses long-polling); then every
+    /// client is disconnected (its pending delayed emissions
+    /// are cancelled), the port is closed, and this returns once the HTTP
+    /// requests under way have finished (for at most [`CLOSE_TIMEOUT`]).
     pub async fn serve_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -388,6 +391,7 @@ impl Bound {
             refuse_new_sessions,
         ));
         let (stop_accepting, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (disconnected, clients_gone) = tokio::sync::oneshot::channel::<()>();
         // The port stays open while handlers finish: a long-polling client
         // fetches its acks with new HTTP requests, often on new
         // connections. Only then are clients disconnected and the port
@@ -411,15 +415,42 @@ impl Bound {
                     "handlers still running after {DRAIN_TIMEOUT:?}: disconnecting anyway"
                 );
             }
+            // A long-polling client gets what was sent to it with its next
+            // request: closing its session before that request comes would
+            // lose the acks just sent. It asks again as soon as it has its
+            // last answer, so a moment is enough.
+            let polling = (io.nsps().into_iter())
+                .flat_map(|ns| ns.sockets())
+                .any(|socket| socket.transport_type() == socketioxide::TransportType::Polling);
+            if polling {
+                tokio::time::sleep(POLLING_FLUSH).await;
+            }
             tracing::info!("shutting down: disconnecting clients");
             io.close().await;
             let _ = stop_accepting.send(());
+            let _ = disconnected.send(());
         });
-        let served = axum::serve(listener, router)
+        // axum waits for every HTTP connection to finish its request, with
+        // no bound: one that sent half a request would hold the process
+        // for ever.
+        let give_up = async move {
+            match clients_gone.await {
+                Ok(()) => tokio::time::sleep(CLOSE_TIMEOUT).await,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        let serving = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })
-            .await;
+            .into_future();
+        let served = tokio::select! {
+            served = serving => served,
+            () = give_up => {
+                tracing::warn!("HTTP connections still open {CLOSE_TIMEOUT:?} after the clients were disconnected: leaving them");
+                Ok(())
+            }
+        };
         if served.is_err() {
             drain.abort();
             return served;
@@ -433,6 +464,16 @@ impl Bound {
 
 /// How long shutdown waits for in-flight handlers before disconnecting.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long shutdown lets long-polling clients fetch the acks sent last,
+/// once the handlers are done and before clients are disconnected (only
+/// when some client uses long-polling).
+pub const POLLING_FLUSH: Duration = Duration::from_millis(500);
+
+/// How long, once every client is disconnected, HTTP requests still under
+/// way (a page download, a request still arriving) may take before
+/// shutdown returns without them.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The token that keeps shutdown waiting for a message's handler, unless
 /// shutdown has begun: then the message is refused ([`refuse`]). The token
@@ -645,30 +686,44 @@ fn init_tracing() {
         .try_init();
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed
+/// when this is called, not when it is first polled: a signal that comes
+/// right after "serving on" must start the graceful shutdown, not kill the
+/// process with the default action.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &'static str| match signal(kind) {
+            Ok(stream) => Some(stream),
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for {name}");
+                None
+            }
+        };
+        let interrupt = listen(SignalKind::interrupt(), "Ctrl-C");
+        let terminate = listen(SignalKind::terminate(), "SIGTERM");
+        let received = |stream: Option<tokio::signal::unix::Signal>| async move {
+            match stream {
+                Some(mut stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        async move {
+            tokio::select! {
+                () = received(interrupt) => {}
+                () = received(terminate) => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!(%err, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(%err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
 }
 
