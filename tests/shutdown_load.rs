@@ -6,7 +6,10 @@
 //!
 //! Every request whose handler began gets its ack, the ones that arrive
 //! after the signal are refused or meet a closed connection, none is left
-//! unanswered, and the process exits cleanly.
+//! unanswered, and the process exits cleanly. Also: a half-sent HTTP
+//! request delays the exit by `CLOSE_TIMEOUT` at most, a SIGTERM right after
+//! start is graceful, and (in process) each kind of handler the runtime
+//! wires answers a refusal as data once shutdown began.
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
@@ -208,4 +211,131 @@ fn a_sigterm_right_after_serving_on_is_a_graceful_shutdown() {
         "shutting down: disconnecting clients",
         Duration::from_secs(1),
     );
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next text frame that is not a ping (answered), or None once closed.
+async fn next_message(ws: &mut Ws) -> Option<String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) if text.as_str() == "2" => {
+                ws.send(Message::text("3")).await.ok()?;
+            }
+            Ok(Some(Ok(Message::Text(text)))) => return Some(text.as_str().to_owned()),
+            Ok(Some(Ok(Message::Close(_))) | Some(Err(_)) | None) => return None,
+            Ok(Some(Ok(_))) => {}
+            Err(_) => panic!("no frame from the server within 5 s"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_shutdown_began_every_kind_of_event_is_refused_as_data() {
+    use futures_util::SinkExt;
+    use gatesmith_runtime::{Gateway, Host};
+    use tokio_tungstenite::tungstenite::Message;
+
+    // One event of each kind the runtime wires: no payload, a payload with
+    // no schema; `findOneAaa` in the load test has a schema.
+    let gateway = Gateway::new("kinds", "/", (), |events| {
+        events.on("hold", |_, _| async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            "held"
+        });
+        events.on("bare", |_, _| async { "bare" });
+        events.on_payload("typed", |_, _, n: i64| async move { n });
+    });
+    let bound = Host::new()
+        .addr(([127, 0, 0, 1], 0).into())
+        .gateway(gateway)
+        .bind()
+        .await
+        .expect("bind");
+    let url = format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        bound.local_addr()
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(bound.serve_until(async {
+        let _ = stopped.await;
+    }));
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
+    assert!(
+        next_message(&mut ws)
+            .await
+            .is_some_and(|open| open.starts_with('0'))
+    );
+    ws.send(Message::text("40")).await.expect("CONNECT");
+    assert!(
+        next_message(&mut ws)
+            .await
+            .is_some_and(|c| c.starts_with("40"))
+    );
+
+    // `hold` runs through the shutdown; `bare` answered says it began.
+    ws.send(Message::text(r#"421["hold"]"#))
+        .await
+        .expect("send");
+    ws.send(Message::text(r#"422["bare"]"#))
+        .await
+        .expect("send");
+    assert_eq!(
+        next_message(&mut ws).await.as_deref(),
+        Some(r#"432["bare"]"#)
+    );
+    stop.send(()).expect("the server listens for the signal");
+
+    // Until the signal is seen, `bare` is served; then it is refused.
+    let refusal = |event: &str| {
+        format!(
+            r#"{{"status":"error","code":"shutting_down","event":"{event}","message":"the server is shutting down; send it again once reconnected"}}"#
+        )
+    };
+    let mut id = 3;
+    loop {
+        ws.send(Message::text(format!(r#"42{id}["bare"]"#)))
+            .await
+            .expect("send");
+        let answer = next_message(&mut ws).await.expect("an answer");
+        if answer == format!(r#"43{id}[{}]"#, refusal("bare")) {
+            break;
+        }
+        assert_eq!(answer, format!(r#"43{id}["bare"]"#));
+        id += 1;
+    }
+    ws.send(Message::text(r#"4290["typed",5]"#))
+        .await
+        .expect("send");
+    assert_eq!(
+        next_message(&mut ws).await,
+        Some(format!(r#"4390[{}]"#, refusal("typed")))
+    );
+    // Without an ack to answer, the refusal comes as an `exception` event.
+    ws.send(Message::text(r#"42["typed",5]"#))
+        .await
+        .expect("send");
+    assert_eq!(
+        next_message(&mut ws).await,
+        Some(format!(r#"42["exception",{}]"#, refusal("typed")))
+    );
+    // The handler that began before the signal still answers, then the
+    // server disconnects the client and returns.
+    assert_eq!(
+        next_message(&mut ws).await.as_deref(),
+        Some(r#"431["held"]"#)
+    );
+    // engine.io's CLOSE packet, then the end of the connection.
+    assert_eq!(next_message(&mut ws).await.as_deref(), Some("1"));
+    assert_eq!(next_message(&mut ws).await, None);
+    let served = tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server returns")
+        .expect("no panic");
+    assert!(served.is_ok(), "{served:?}");
 }

@@ -290,15 +290,19 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         A: IntoAck,
     {
         let wiring = self.wiring();
-        self.socket
-            .on(event, move |socket: SocketRef, ack: AckSender, AckRequested(ack_requested): AckRequested| async move {
+        self.socket.on(
+            event,
+            move |socket: SocketRef,
+                  ack: AckSender,
+                  AckRequested(ack_requested): AckRequested| async move {
                 // Held until the ack is sent: shutdown waits for it.
                 let Some(_in_flight) = admit(&wiring.in_flight) else {
                     return refuse(&socket, event, ack, ack_requested);
                 };
                 let (service, cx) = wiring.call(socket);
                 handler(service, cx).await.send(ack);
-            });
+            },
+        );
     }
 
     /// Handles `event`, whose payload must fit the event's schema (when the
