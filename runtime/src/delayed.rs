@@ -8,21 +8,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// How many emissions one socket may have waiting at once. A client that
-/// floods an event with delayed replies gets the excess dropped (and logged)
+/// The delayed emissions of one socket, at most `max_pending` waiting at
+/// once (`Host::max_pending_delayed`): a client that floods an event with
+/// delayed replies gets the excess dropped (and logged, by the caller)
 /// instead of growing the server's memory without bound.
-pub const MAX_PENDING_PER_SOCKET: usize = 1024;
-
-/// The delayed emissions of one socket.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Delayed {
     cancelled: CancellationToken,
     pending: AtomicUsize,
+    max_pending: usize,
 }
 
 impl Delayed {
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::default()
+    pub(crate) fn new(max_pending: usize) -> Arc<Self> {
+        Arc::new(Self {
+            cancelled: CancellationToken::new(),
+            pending: AtomicUsize::new(0),
+            max_pending,
+        })
     }
 
     /// Runs `emit` at `due` unless the socket disconnects first. Returns
@@ -34,7 +37,7 @@ impl Delayed {
         let reserved = self
             .pending
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_PENDING_PER_SOCKET).then_some(n + 1)
+                (n < self.max_pending).then_some(n + 1)
             })
             .is_ok();
         if !reserved {
@@ -69,9 +72,11 @@ mod tests {
     use std::time::Duration;
     use tokio::sync::mpsc;
 
+    const BOUND: usize = 1024;
+
     #[tokio::test(start_paused = true)]
     async fn emissions_fire_at_their_due_time_counted_from_the_request() {
-        let delayed = Delayed::new();
+        let delayed = Delayed::new(BOUND);
         let (tx, mut rx) = mpsc::unbounded_channel();
         let start = Instant::now();
         for (label, after) in [("bbb", 2), ("ccc", 5)] {
@@ -88,7 +93,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn disconnecting_cancels_what_is_pending_and_frees_the_tasks() {
-        let delayed = Delayed::new();
+        let delayed = Delayed::new(BOUND);
         let (tx, mut rx) = mpsc::unbounded_channel::<()>();
         for _ in 0..3 {
             let tx = tx.clone();
@@ -108,12 +113,35 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_socket_cannot_queue_more_than_the_bound() {
-        let delayed = Delayed::new();
+        let delayed = Delayed::new(BOUND);
         let due = Instant::now() + Duration::from_secs(60);
-        for _ in 0..MAX_PENDING_PER_SOCKET {
+        for _ in 0..BOUND {
             assert!(delayed.schedule(due, async {}));
         }
         assert!(!delayed.schedule(due, async {}));
+        delayed.cancel_all();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_bound_is_the_one_given_and_a_slot_frees_once_one_fires() {
+        let delayed = Delayed::new(2);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let start = Instant::now();
+        for after in [1, 2] {
+            let tx = tx.clone();
+            assert!(
+                delayed.schedule(start + Duration::from_secs(after), async move {
+                    let _ = tx.send(after);
+                })
+            );
+        }
+        assert!(!delayed.schedule(start, async {}), "a third one is dropped");
+        assert_eq!(rx.recv().await, Some(1));
+        // The task that sent has ended once the first one fired.
+        tokio::task::yield_now().await;
+        assert_eq!(delayed.pending(), 1);
+        assert!(delayed.schedule(start + Duration::from_secs(3), async {}));
+        assert!(!Delayed::new(0).schedule(start, async {}), "0 allows none");
         delayed.cancel_all();
     }
 }

@@ -15,12 +15,14 @@ use socketioxide::socket::DisconnectReason;
 use crate::ack::{AckRequested, IntoAck, PayloadError};
 use crate::context::{EventContext, Role};
 use crate::delayed::Delayed;
+use crate::host::{admit, refuse};
 use crate::validate::{PayloadSchemas, Violation};
 use tokio_util::task::TaskTracker;
 
 type Register<S> = fn(&Events<'_, S>);
 /// Registers a gateway on a `SocketIo`, its handlers tracked by the tracker.
-type Attach = dyn FnOnce(&SocketIo, &TaskTracker) + Send;
+/// The `usize` is the bound on each socket's pending delayed emissions.
+type Attach = dyn FnOnce(&SocketIo, &TaskTracker, usize) + Send;
 type Hook<S> =
     Arc<dyn Fn(Arc<S>, EventContext) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 /// The connect guard: the handshake's `auth` in, the socket's role (or
@@ -111,8 +113,8 @@ impl Gateway {
 
     /// Registers the gateway on `io`; every handler it runs is tracked by
     /// `in_flight`, which shutdown waits for before disconnecting clients.
-    pub(crate) fn attach(self, io: &SocketIo, in_flight: &TaskTracker) {
-        (self.attach)(io, in_flight);
+    pub(crate) fn attach(self, io: &SocketIo, in_flight: &TaskTracker, max_pending_delayed: usize) {
+        (self.attach)(io, in_flight, max_pending_delayed);
     }
 
     /// Why the gateway cannot be served, if it cannot.
@@ -207,7 +209,7 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
         let schemas = Arc::new(schemas);
         let gateway = name.clone();
         let ns = namespace.clone();
-        let attach = move |io: &SocketIo, in_flight: &TaskTracker| {
+        let attach = move |io: &SocketIo, in_flight: &TaskTracker, max_pending_delayed: usize| {
             let in_flight = in_flight.clone();
             let connected = {
                 let gateway = gateway.clone();
@@ -241,7 +243,7 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
                             }
                         }
                     }
-                    let delayed = Delayed::new();
+                    let delayed = Delayed::new(max_pending_delayed);
                     let in_flight = in_flight.clone();
                     socket.extensions.insert(Arc::clone(&delayed));
                     register(&Events {
@@ -350,13 +352,19 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         A: IntoAck,
     {
         let wiring = self.wiring();
-        self.socket
-            .on(event, move |socket: SocketRef, ack: AckSender, AckRequested(ack_requested): AckRequested| async move {
+        self.socket.on(
+            event,
+            move |socket: SocketRef,
+                  ack: AckSender,
+                  AckRequested(ack_requested): AckRequested| async move {
                 // Held until the ack is sent: shutdown waits for it.
-                let _in_flight = wiring.in_flight.token();
+                let Some(_in_flight) = admit(&wiring.in_flight) else {
+                    return refuse(&socket, event, ack, ack_requested);
+                };
                 let (service, cx) = wiring.call(socket, event, ack_requested);
                 handler(service, cx).await.send(ack);
-            });
+            },
+        );
     }
 
     /// Handles `event`, whose payload must fit the event's schema (when the
@@ -379,7 +387,9 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
                       ack: AckSender,
                       AckRequested(ack_requested): AckRequested| async move {
                     // Held until the ack is sent: shutdown waits for it.
-                    let _in_flight = wiring.in_flight.token();
+                    let Some(_in_flight) = admit(&wiring.in_flight) else {
+                        return refuse(&socket, event, ack, ack_requested);
+                    };
                     match payload {
                         Ok(payload) => {
                             let (service, cx) = wiring.call(socket, event, ack_requested);
@@ -399,7 +409,9 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
                   TryData(payload): TryData<serde_json::Value>,
                   ack: AckSender,
                   AckRequested(ack_requested): AckRequested| async move {
-                let _in_flight = wiring.in_flight.token();
+                let Some(_in_flight) = admit(&wiring.in_flight) else {
+                    return refuse(&socket, event, ack, ack_requested);
+                };
                 match checked::<T>(&schemas, event, payload) {
                     Ok(payload) => {
                         let (service, cx) = wiring.call(socket, event, ack_requested);

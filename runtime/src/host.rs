@@ -8,10 +8,14 @@ use axum::Router;
 use axum::extract::{OriginalUri, Request};
 use axum::http::Uri;
 use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use socketioxide::SocketIo;
+use socketioxide::extract::{AckSender, SocketRef};
 use tokio_util::task::TaskTracker;
+use tokio_util::task::task_tracker::TaskTrackerToken;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
 use crate::gateway::Gateway;
@@ -26,8 +30,23 @@ const SOCKET_IO_CLIENT: &str = include_str!("../assets/socket.io.min.js");
 /// The port served when neither [`Host::port`] nor `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 3000;
 
-/// Largest message a client may send, over polling and WebSocket alike.
-const MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// Largest message a client may send when neither
+/// [`Host::max_payload_bytes`] nor `GATESMITH_MAX_PAYLOAD_BYTES` says
+/// otherwise: 1 MiB.
+pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 1 << 20;
+
+/// How many delayed emissions one socket may have waiting when neither
+/// [`Host::max_pending_delayed`] nor `GATESMITH_MAX_PENDING_DELAYED` says
+/// otherwise.
+pub const DEFAULT_MAX_PENDING_DELAYED: usize = 1024;
+
+/// How often the server pings each client by default (socketioxide's and
+/// socket.io's default): 25 s.
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(25);
+
+/// How long the server waits for a client's pong by default (socketioxide's
+/// and socket.io's default): 20 s.
+pub const DEFAULT_PING_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Serves gateways and a folder of pages on one port.
 #[derive(Debug)]
@@ -35,7 +54,39 @@ pub struct Host {
     addr: SocketAddr,
     pages: Option<PathBuf>,
     gateways: Vec<Gateway>,
+    limits: Limits,
 }
+
+/// What a client may do, and how long it may stay silent. docs/host.md
+/// lists each limit with its default and what a client sees past it.
+#[derive(Debug, Clone, PartialEq)]
+struct Limits {
+    max_payload_bytes: usize,
+    max_pending_delayed: usize,
+    ping_interval: Duration,
+    ping_timeout: Duration,
+    /// `None`: no CORS headers, so browsers allow same-origin pages only.
+    cors_origins: Option<Vec<String>>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            max_pending_delayed: DEFAULT_MAX_PENDING_DELAYED,
+            ping_interval: DEFAULT_PING_INTERVAL,
+            ping_timeout: DEFAULT_PING_TIMEOUT,
+            cors_origins: None,
+        }
+    }
+}
+
+/// The environment variables [`Host::from_env`] reads, besides `PORT`.
+const MAX_PAYLOAD_VAR: &str = "GATESMITH_MAX_PAYLOAD_BYTES";
+const MAX_PENDING_VAR: &str = "GATESMITH_MAX_PENDING_DELAYED";
+const PING_INTERVAL_VAR: &str = "GATESMITH_PING_INTERVAL_MS";
+const PING_TIMEOUT_VAR: &str = "GATESMITH_PING_TIMEOUT_MS";
+const CORS_ORIGINS_VAR: &str = "GATESMITH_CORS_ORIGINS";
 
 impl Default for Host {
     fn default() -> Self {
@@ -50,23 +101,78 @@ impl Host {
             addr: (Ipv4Addr::UNSPECIFIED, DEFAULT_PORT).into(),
             pages: None,
             gateways: Vec::new(),
+            limits: Limits::default(),
         }
     }
 
-    /// A host on the port named by the `PORT` environment variable, else 3000.
-    /// A `PORT` that is not a port number is an error, not a silent default.
+    /// A host configured by the environment: the port named by `PORT`
+    /// (else 3000) and the limits named by `GATESMITH_MAX_PAYLOAD_BYTES`,
+    /// `GATESMITH_MAX_PENDING_DELAYED`, `GATESMITH_PING_INTERVAL_MS`,
+    /// `GATESMITH_PING_TIMEOUT_MS` and `GATESMITH_CORS_ORIGINS` (each unset
+    /// variable leaves its default; docs/host.md). A value that does not
+    /// parse is an error naming its variable, never a silent default.
     pub fn from_env() -> std::io::Result<Self> {
-        let host = Self::new();
-        match std::env::var("PORT") {
-            Ok(port) => match port.trim().parse::<u16>() {
-                Ok(port) => Ok(host.port(port)),
-                Err(_) => Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    format!("PORT={port:?} is not a port number (0-65535)"),
-                )),
-            },
-            Err(_) => Ok(host),
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`Host::from_env`] reading variables through `var`.
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> std::io::Result<Self> {
+        let mut host = Self::new();
+        if let Some(port) = var("PORT") {
+            host = host.port(parse_var(
+                "PORT",
+                &port,
+                "a port number (0-65535)",
+                |text| text.parse::<u16>().ok(),
+            )?);
         }
+        if let Some(text) = var(MAX_PAYLOAD_VAR) {
+            host.limits.max_payload_bytes = parse_var(
+                MAX_PAYLOAD_VAR,
+                &text,
+                "a number of bytes (1 or more)",
+                |text| text.parse::<usize>().ok().filter(|&n| n > 0),
+            )?;
+        }
+        if let Some(text) = var(MAX_PENDING_VAR) {
+            host.limits.max_pending_delayed = parse_var(
+                MAX_PENDING_VAR,
+                &text,
+                "a number of emissions (0 or more)",
+                |text| text.parse::<usize>().ok(),
+            )?;
+        }
+        for (name, field) in [
+            (PING_INTERVAL_VAR, &mut host.limits.ping_interval),
+            (PING_TIMEOUT_VAR, &mut host.limits.ping_timeout),
+        ] {
+            if let Some(text) = var(name) {
+                *field = parse_var(
+                    name,
+                    &text,
+                    "a number of milliseconds (1 or more)",
+                    |text| {
+                        text.parse::<u64>()
+                            .ok()
+                            .filter(|&ms| ms > 0)
+                            .map(Duration::from_millis)
+                    },
+                )?;
+            }
+        }
+        if let Some(text) = var(CORS_ORIGINS_VAR) {
+            let origins: Vec<String> = text.split(',').map(|o| o.trim().to_owned()).collect();
+            if !(origins.len() == 1 && origins[0].is_empty()) {
+                if let Some(bad) = origins.iter().find(|origin| !is_origin(origin)) {
+                    return Err(invalid(format!(
+                        "{CORS_ORIGINS_VAR}={text:?}: {bad:?} is not an origin \
+                         (scheme://host[:port], comma-separated, or *)"
+                    )));
+                }
+                host.limits.cors_origins = Some(origins);
+            }
+        }
+        Ok(host)
     }
 
     /// Serves on `port` (0: any free port; [`Bound::local_addr`] tells which).
@@ -87,6 +193,57 @@ impl Host {
         self
     }
 
+    /// The largest message a client may send, in bytes (default 1 MiB):
+    /// one WebSocket message, or one HTTP long-polling request body. A
+    /// client that sends more is disconnected (docs/host.md says what it
+    /// sees); the server and its other clients go on.
+    pub fn max_payload_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_payload_bytes = bytes;
+        self
+    }
+
+    /// How many delayed emissions (a spec's `reply: … after:`,
+    /// [`EventContext::emit_after`]) one socket may have waiting at once
+    /// (default 1024). Past it, each new one is dropped and logged as a
+    /// warning; the socket is served as before.
+    ///
+    /// [`EventContext::emit_after`]: crate::EventContext::emit_after
+    pub fn max_pending_delayed(mut self, emissions: usize) -> Self {
+        self.limits.max_pending_delayed = emissions;
+        self
+    }
+
+    /// How often the server pings each client (default 25 s). With
+    /// [`Host::ping_timeout`], it bounds how long a client that went silent
+    /// stays connected: at most interval + timeout.
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.limits.ping_interval = interval;
+        self
+    }
+
+    /// How long the server waits for a client's answer to a ping before
+    /// disconnecting it (default 20 s). The official client also uses
+    /// interval + timeout to notice a server that went silent.
+    pub fn ping_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.ping_timeout = timeout;
+        self
+    }
+
+    /// Lets pages from these origins (`https://app.example.com`,
+    /// `http://localhost:5173`; `*` for any) reach the host from a browser
+    /// (CORS). By default no CORS header is sent, so browsers let only
+    /// pages of the host's own origin use HTTP long-polling. CORS is a
+    /// browser rule for HTTP requests: it does not apply to WebSocket
+    /// handshakes, nor to clients outside a browser.
+    pub fn cors_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.limits.cors_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Adds a gateway.
     pub fn gateway(mut self, gateway: impl Into<Gateway>) -> Self {
         self.gateways.push(gateway.into());
@@ -95,10 +252,15 @@ impl Host {
 
     /// Binds the port, ready to serve.
     pub async fn bind(self) -> std::io::Result<Bound> {
+        let limits = self.limits;
+        limits.check()?;
+        let cors = limits.cors_layer()?;
         let in_flight = TaskTracker::new();
         let (layer, io) = SocketIo::builder()
-            .max_payload(MAX_MESSAGE_BYTES as u64)
-            .ws_max_message_size(MAX_MESSAGE_BYTES)
+            .max_payload(limits.max_payload_bytes as u64)
+            .ws_max_message_size(limits.max_payload_bytes)
+            .ping_interval(limits.ping_interval)
+            .ping_timeout(limits.ping_timeout)
             .build_layer();
         if let Some((name, problem)) =
             (self.gateways.iter()).find_map(|gateway| Some((gateway.name(), gateway.problem()?)))
@@ -114,7 +276,7 @@ impl Host {
                 ns = gateway.namespace(),
                 "gateway ready"
             );
-            gateway.attach(&io, &in_flight);
+            gateway.attach(&io, &in_flight, limits.max_pending_delayed);
         }
         let mut router = Router::new().route(
             SOCKET_IO_CLIENT_PATH,
@@ -128,14 +290,18 @@ impl Host {
         if let Some(pages) = self.pages {
             router = router.fallback_service(ServeDir::new(pages));
         }
+        router = router.layer(layer);
+        if let Some(cors) = cors {
+            // Outside socket.io's layer, so that its preflight answers
+            // reach `/socket.io/` too.
+            router = router.layer(cors);
+        }
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let local_addr = listener.local_addr()?;
         Ok(Bound {
             listener,
             local_addr,
-            router: router
-                .layer(layer)
-                .layer(axum::middleware::map_request(own_request_parts)),
+            router: router.layer(axum::middleware::map_request(own_request_parts)),
             io,
             in_flight,
         })
@@ -177,9 +343,10 @@ impl Host {
     /// (`RUST_LOG` filters; `info` by default), on the caller's runtime.
     pub async fn serve(self) -> std::io::Result<()> {
         init_tracing();
+        let shutdown = shutdown_signal();
         let bound = self.bind().await?;
         tracing::info!("serving on http://localhost:{}", bound.local_addr().port());
-        bound.serve_until(shutdown_signal()).await
+        bound.serve_until(shutdown).await
     }
 }
 
@@ -200,10 +367,14 @@ impl Bound {
     }
 
     /// Serves until `shutdown` completes, then shuts down gracefully: new
-    /// connections are refused at once, handlers already running finish and
-    /// their acks go out (for at most [`DRAIN_TIMEOUT`]), then every client
-    /// is disconnected with the reason "server shutting down" (its pending
-    /// delayed emissions are cancelled), and this returns.
+    /// sessions are refused at once (HTTP 503), and so is every new message
+    /// of the connected clients (an error ack, code `shutting_down`); the
+    /// handlers already running finish and their acks go out, over
+    /// WebSocket and long-polling alike (for at most [`DRAIN_TIMEOUT`],
+    /// plus [`POLLING_FLUSH`] when a client uses long-polling); then every
+    /// client is disconnected (its pending delayed emissions
+    /// are cancelled), the port is closed, and this returns once the HTTP
+    /// requests under way have finished (for at most [`CLOSE_TIMEOUT`]).
     pub async fn serve_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -215,14 +386,21 @@ impl Bound {
             }
         });
         let (io, in_flight) = (self.io, self.in_flight);
+        let router = self.router.layer(axum::middleware::from_fn_with_state(
+            in_flight.clone(),
+            refuse_new_sessions,
+        ));
         let (stop_accepting, stopped) = tokio::sync::oneshot::channel::<()>();
-        // axum stops accepting when told and returns once its HTTP
-        // connections end: it does not see upgraded WebSocket connections,
-        // so the drain below, which waits for the last in-flight handler to
-        // send its ack and then disconnects every client, is awaited too.
+        let (disconnected, clients_gone) = tokio::sync::oneshot::channel::<()>();
+        // The port stays open while handlers finish: a long-polling client
+        // fetches its acks with new HTTP requests, often on new
+        // connections. Only then are clients disconnected and the port
+        // closed. axum does not see upgraded WebSocket connections, so
+        // this drain is awaited too.
         let drain = tokio::spawn(async move {
             shutdown.await;
-            let _ = stop_accepting.send(());
+            // From here on, `admit` refuses new messages and
+            // `refuse_new_sessions` new clients.
             in_flight.close();
             tracing::info!(
                 handlers = in_flight.len(),
@@ -237,14 +415,42 @@ impl Bound {
                     "handlers still running after {DRAIN_TIMEOUT:?}: disconnecting anyway"
                 );
             }
+            // A long-polling client gets what was sent to it with its next
+            // request: closing its session before that request comes would
+            // lose the acks just sent. It asks again as soon as it has its
+            // last answer, so a moment is enough.
+            let polling = (io.nsps().into_iter())
+                .flat_map(|ns| ns.sockets())
+                .any(|socket| socket.transport_type() == socketioxide::TransportType::Polling);
+            if polling {
+                tokio::time::sleep(POLLING_FLUSH).await;
+            }
             tracing::info!("shutting down: disconnecting clients");
             io.close().await;
+            let _ = stop_accepting.send(());
+            let _ = disconnected.send(());
         });
-        let served = axum::serve(listener, self.router)
+        // axum waits for every HTTP connection to finish its request, with
+        // no bound: one that sent half a request would hold the process
+        // for ever.
+        let give_up = async move {
+            match clients_gone.await {
+                Ok(()) => tokio::time::sleep(CLOSE_TIMEOUT).await,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        let serving = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })
-            .await;
+            .into_future();
+        let served = tokio::select! {
+            served = serving => served,
+            () = give_up => {
+                tracing::warn!("HTTP connections still open {CLOSE_TIMEOUT:?} after the clients were disconnected: leaving them");
+                Ok(())
+            }
+        };
         if served.is_err() {
             drain.abort();
             return served;
@@ -259,6 +465,84 @@ impl Bound {
 /// How long shutdown waits for in-flight handlers before disconnecting.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long shutdown lets long-polling clients fetch the acks sent last,
+/// once the handlers are done and before clients are disconnected (only
+/// when some client uses long-polling).
+pub const POLLING_FLUSH: Duration = Duration::from_millis(500);
+
+/// How long, once every client is disconnected, HTTP requests still under
+/// way (a page download, a request still arriving) may take before
+/// shutdown returns without them.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The token that keeps shutdown waiting for a message's handler, unless
+/// shutdown has begun: then the message is refused ([`refuse`]). The token
+/// is taken before the check, so a handler admitted before the tracker
+/// closed is always waited for.
+pub(crate) fn admit(in_flight: &TaskTracker) -> Option<TaskTrackerToken> {
+    let token = in_flight.token();
+    (!in_flight.is_closed()).then_some(token)
+}
+
+/// What a client gets for a message that arrived once shutdown had begun:
+/// an error ack, or an `exception` event when it asked for no ack, as for
+/// a payload that does not fit (docs/errors.md).
+#[derive(Debug, serde::Serialize)]
+struct ShuttingDown<'a> {
+    status: &'static str,
+    code: &'static str,
+    event: &'a str,
+    message: &'static str,
+}
+
+/// Answers a message that [`admit`] refused.
+pub(crate) fn refuse(socket: &SocketRef, event: &str, ack: AckSender, ack_requested: bool) {
+    tracing::debug!(socket = %socket.id, event, "shutting down: message refused");
+    let refusal = ShuttingDown {
+        status: "error",
+        code: "shutting_down",
+        event,
+        message: "the server is shutting down; send it again once reconnected",
+    };
+    let sent = if ack_requested {
+        ack.send(&refusal).map_err(|err| err.to_string())
+    } else {
+        socket
+            .emit("exception", &refusal)
+            .map_err(|err| err.to_string())
+    };
+    if let Err(err) = sent {
+        tracing::debug!(%err, "could not send the refusal");
+    }
+}
+
+/// Once shutdown has begun, a request that would open a new socket.io
+/// session gets 503; the sessions already open go on until disconnected.
+async fn refuse_new_sessions(
+    axum::extract::State(in_flight): axum::extract::State<TaskTracker>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if in_flight.is_closed() && opens_session(&request) {
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            "server shutting down",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether `request` opens a socket.io session: it has no `sid` yet.
+fn opens_session(request: &Request) -> bool {
+    request.uri().path().starts_with("/socket.io/")
+        && !request
+            .uri()
+            .query()
+            .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("sid=")))
+}
+
 /// socketioxide keeps each socket's handshake request, headers and URI, for
 /// the socket's whole life. hyper parses them as slices of the connection's
 /// read buffer, so keeping them keeps that whole buffer, 16 KiB, alive per
@@ -268,12 +552,7 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 async fn own_request_parts(mut request: Request) -> Request {
     // Only a request that opens a session (no `sid` yet) is kept; the
     // polling requests that follow pass through untouched.
-    let opens_session = request.uri().path().starts_with("/socket.io/")
-        && !request
-            .uri()
-            .query()
-            .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("sid=")));
-    if !opens_session {
+    if !opens_session(&request) {
         return request;
     }
     let shared = std::mem::take(request.headers_mut());
@@ -296,6 +575,86 @@ async fn own_request_parts(mut request: Request) -> Request {
         *original = uri;
     }
     request
+}
+
+impl Limits {
+    /// Refuses limits socketioxide cannot run with.
+    fn check(&self) -> std::io::Result<()> {
+        if self.max_payload_bytes == 0 {
+            return Err(invalid("max_payload_bytes must be 1 or more"));
+        }
+        if self.ping_interval.is_zero() || self.ping_timeout.is_zero() {
+            return Err(invalid(
+                "ping_interval and ping_timeout must be longer than 0",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The CORS layer for the origins given, if any were.
+    fn cors_layer(&self) -> std::io::Result<Option<CorsLayer>> {
+        let Some(origins) = &self.cors_origins else {
+            return Ok(None);
+        };
+        let allow_origin = if origins.iter().any(|origin| origin == "*") {
+            AllowOrigin::any()
+        } else {
+            let mut values = Vec::with_capacity(origins.len());
+            for origin in origins {
+                match HeaderValue::from_str(origin) {
+                    Ok(value) if is_origin(origin) => values.push(value),
+                    _ => {
+                        return Err(invalid(format!(
+                            "CORS origin {origin:?} is not an origin (scheme://host[:port], or *)"
+                        )));
+                    }
+                }
+            }
+            AllowOrigin::list(values)
+        };
+        Ok(Some(
+            CorsLayer::new()
+                .allow_origin(allow_origin)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                // socket.io clients may add headers of their own
+                // (`extraHeaders`): a listed origin may send any.
+                .allow_headers(AllowHeaders::mirror_request())
+                .max_age(Duration::from_secs(600)),
+        ))
+    }
+}
+
+/// Whether `text` is `*` or an origin as browsers send it: a scheme, `://`,
+/// a host and maybe a port, nothing after.
+fn is_origin(text: &str) -> bool {
+    if text == "*" {
+        return true;
+    }
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return false;
+    };
+    !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', ' ', ','])
+        && rest.is_ascii()
+}
+
+fn invalid(message: impl Into<String>) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, message.into())
+}
+
+/// `text`, the value of the variable `name`, read by `parse`; or an error
+/// naming the variable, its value and what it should be.
+fn parse_var<T>(
+    name: &str,
+    text: &str,
+    expected: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> std::io::Result<T> {
+    parse(text.trim()).ok_or_else(|| invalid(format!("{name}={text:?} is not {expected}")))
 }
 
 /// The runtime's worker count: `setting` (`GATESMITH_WORKERS`) if given,
@@ -327,30 +686,44 @@ fn init_tracing() {
         .try_init();
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed
+/// when this is called, not when it is first polled: a signal that comes
+/// right after "serving on" must start the graceful shutdown, not kill the
+/// process with the default action.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind: SignalKind, name: &'static str| match signal(kind) {
+            Ok(stream) => Some(stream),
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for {name}");
+                None
+            }
+        };
+        let interrupt = listen(SignalKind::interrupt(), "Ctrl-C");
+        let terminate = listen(SignalKind::terminate(), "SIGTERM");
+        let received = |stream: Option<tokio::signal::unix::Signal>| async move {
+            match stream {
+                Some(mut stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        async move {
+            tokio::select! {
+                () = received(interrupt) => {}
+                () = received(terminate) => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!(%err, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(%err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
 }
 
@@ -388,6 +761,98 @@ mod tests {
         for bad in ["0", "-1", "many", ""] {
             let err = worker_threads(Some(bad), 8).unwrap_err();
             assert!(err.to_string().contains("GATESMITH_WORKERS"), "{err}");
+        }
+    }
+
+    fn from(vars: &[(&str, &str)]) -> std::io::Result<Host> {
+        Host::from_vars(|name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn with_no_variable_set_every_limit_is_its_default() {
+        let host = from(&[]).unwrap();
+        assert_eq!(host.limits, Limits::default());
+        assert_eq!(host.limits.max_payload_bytes, 1 << 20);
+        assert_eq!(host.limits.max_pending_delayed, 1024);
+        assert_eq!(host.limits.ping_interval, Duration::from_secs(25));
+        assert_eq!(host.limits.ping_timeout, Duration::from_secs(20));
+        assert_eq!(host.limits.cors_origins, None);
+        assert_eq!(host.addr.port(), DEFAULT_PORT);
+    }
+
+    #[test]
+    fn each_variable_sets_its_limit() {
+        let host = from(&[
+            ("PORT", "8080"),
+            ("GATESMITH_MAX_PAYLOAD_BYTES", "4096"),
+            ("GATESMITH_MAX_PENDING_DELAYED", "0"),
+            ("GATESMITH_PING_INTERVAL_MS", " 300 "),
+            ("GATESMITH_PING_TIMEOUT_MS", "200"),
+            (
+                "GATESMITH_CORS_ORIGINS",
+                "https://app.example.com, http://localhost:5173",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(host.addr.port(), 8080);
+        assert_eq!(
+            host.limits,
+            Limits {
+                max_payload_bytes: 4096,
+                max_pending_delayed: 0,
+                ping_interval: Duration::from_millis(300),
+                ping_timeout: Duration::from_millis(200),
+                cors_origins: Some(vec![
+                    "https://app.example.com".to_owned(),
+                    "http://localhost:5173".to_owned()
+                ]),
+            }
+        );
+        let any = from(&[("GATESMITH_CORS_ORIGINS", "*")]).unwrap();
+        assert_eq!(any.limits.cors_origins, Some(vec!["*".to_owned()]));
+        let empty = from(&[("GATESMITH_CORS_ORIGINS", " ")]).unwrap();
+        assert_eq!(empty.limits.cors_origins, None, "empty: same as unset");
+    }
+
+    #[test]
+    fn a_bad_value_is_an_error_naming_its_variable() {
+        for (name, bad) in [
+            ("PORT", "70000"),
+            ("GATESMITH_MAX_PAYLOAD_BYTES", "0"),
+            ("GATESMITH_MAX_PAYLOAD_BYTES", "1MiB"),
+            ("GATESMITH_MAX_PAYLOAD_BYTES", "-1"),
+            ("GATESMITH_MAX_PENDING_DELAYED", "lots"),
+            ("GATESMITH_PING_INTERVAL_MS", "0"),
+            ("GATESMITH_PING_INTERVAL_MS", "25s"),
+            ("GATESMITH_PING_TIMEOUT_MS", ""),
+            ("GATESMITH_CORS_ORIGINS", "app.example.com"),
+            (
+                "GATESMITH_CORS_ORIGINS",
+                "https://a.example,,https://b.example",
+            ),
+            ("GATESMITH_CORS_ORIGINS", "https://app.example.com/"),
+        ] {
+            let err = from(&[(name, bad)]).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+            assert!(err.to_string().starts_with(&format!("{name}=")), "{err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn limits_socketioxide_cannot_run_with_are_refused_at_bind() {
+        let local = || Host::new().addr(([127, 0, 0, 1], 0).into());
+        for host in [
+            local().max_payload_bytes(0),
+            local().ping_interval(Duration::ZERO),
+            local().ping_timeout(Duration::ZERO),
+            local().cors_origins(["example.com"]),
+        ] {
+            let err = host.bind().await.unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
         }
     }
 }
