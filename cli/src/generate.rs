@@ -90,28 +90,30 @@ pub fn load_with(specs: &Path, extra: &[(PathBuf, String)]) -> Result<Vec<Gatewa
         let shown = path.to_string_lossy().replace('\\', "/");
         match load_one(path, &shown, source) {
             Ok(gateway) => {
+                // Placed at `key` of this spec, read again: only on this error path.
+                let mut refuse = |key: &str, message: String| {
+                    errors.extend(spec::read(path, source).file.error(&[key], message));
+                };
                 if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
-                    let read = spec::read(path, source);
-                    errors.extend(read.file.error(
-                        &["gateway"],
+                    refuse(
+                        "gateway",
                         format!(
                             "gateway {:?} becomes the module `{}`, as {} does: rename one",
                             gateway.name, gateway.module, other.spec_path
                         ),
-                    ));
+                    );
                 } else if let Some(other) =
                     gateways.iter().find(|g| g.namespace == gateway.namespace)
                 {
                     // socketioxide keeps one handler per namespace: the
                     // second gateway would silently replace the first.
-                    let read = spec::read(path, source);
-                    errors.extend(read.file.error(
-                        &["namespace"],
+                    refuse(
+                        "namespace",
                         format!(
                             "namespace {:?} is already served by gateway {:?} ({}): give each gateway its own namespace",
                             gateway.namespace, other.name, other.spec_path
                         ),
-                    ));
+                    );
                 } else {
                     gateways.push(gateway);
                 }

@@ -53,6 +53,22 @@ fn send_data<T: Serialize + ?Sized>(ack: AckSender, data: &T) {
     }
 }
 
+/// Answers a refused message with `error`: as the ack when the client
+/// asked for one, else as an `exception` event, as NestJS reports a
+/// `WsException`. Every refusal (payload, guard, shutdown) goes through here.
+pub(crate) fn answer_error<T: Serialize + ?Sized>(
+    socket: &SocketRef,
+    ack: AckSender,
+    ack_requested: bool,
+    error: &T,
+) {
+    if ack_requested {
+        send_data(ack, error);
+    } else if let Err(err) = socket.emit("exception", error) {
+        tracing::warn!(%err, "could not emit exception");
+    }
+}
+
 /// The answer to a payload that does not fit its event: sent as the ack
 /// when the client asked for one, else as an `exception` event, the way
 /// NestJS's `WsException` reports errors. `docs/errors.md` documents it.
@@ -94,11 +110,7 @@ impl PayloadError {
 
     pub(crate) fn answer(&self, socket: &SocketRef, ack: AckSender, ack_requested: bool) {
         tracing::info!(socket = %socket.id, event = %self.event, message = %self.message, "payload refused");
-        if ack_requested {
-            send_data(ack, self);
-        } else if let Err(err) = socket.emit("exception", self) {
-            tracing::warn!(%err, "could not emit exception");
-        }
+        answer_error(socket, ack, ack_requested, self);
     }
 }
 
@@ -145,11 +157,7 @@ impl<A: IntoAck> IntoAck for Result<A, Forbidden> {
             Err(refused) => {
                 let error = &refused.error;
                 tracing::info!(socket = %refused.socket.id, event = %error.event, message = %error.message, "message refused by a guard");
-                if refused.ack_requested {
-                    send_data(ack, error);
-                } else if let Err(err) = refused.socket.emit("exception", error) {
-                    tracing::warn!(%err, "could not emit exception");
-                }
+                answer_error(&refused.socket, ack, refused.ack_requested, error);
             }
         }
     }

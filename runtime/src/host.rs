@@ -504,16 +504,7 @@ pub(crate) fn refuse(socket: &SocketRef, event: &str, ack: AckSender, ack_reques
         event,
         message: "the server is shutting down; send it again once reconnected",
     };
-    let sent = if ack_requested {
-        ack.send(&refusal).map_err(|err| err.to_string())
-    } else {
-        socket
-            .emit("exception", &refusal)
-            .map_err(|err| err.to_string())
-    };
-    if let Err(err) = sent {
-        tracing::debug!(%err, "could not send the refusal");
-    }
+    crate::ack::answer_error(socket, ack, ack_requested, &refusal);
 }
 
 /// Once shutdown has begun, a request that would open a new socket.io
