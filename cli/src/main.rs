@@ -195,6 +195,7 @@ fn generate_command(project: &Project) -> String {
 }
 
 fn main() -> ExitCode {
+    stop_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::New {
@@ -344,5 +345,17 @@ fn shell_word(path: &Path) -> String {
         text
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// `gatesmith generate | head` must stop quietly once `head` has read
+/// enough, as Unix tools do. Rust ignores SIGPIPE, which turned the closed
+/// pipe into an error that made `println!` panic.
+fn stop_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first in `main`, before any thread exists; it restores
+    // the default action of one signal.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -72,3 +72,25 @@ fn yaml_syntax_errors_are_located() {
     assert!(report.contains("this is not valid YAML"), "{report}");
     assert!(report.contains("broken.yaml:5:"), "{report}");
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_make_gatesmith_panic() {
+    use std::process::{Command, Stdio};
+    // `gatesmith schema | head -1`: the reader goes away before gatesmith
+    // has written everything.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatesmith"))
+        .arg("schema")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run gatesmith");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait for gatesmith");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "a panic's exit code: {stderr}"
+    );
+}
