@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use gatesmith_generated::aaa::{self, AaaService};
 use gatesmith_runtime::{EventContext, Host};
+use gatesmith_tests::next_text;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -18,24 +19,6 @@ impl AaaService for Slow {
     async fn find_one_aaa(&self, payload: i64, _cx: &EventContext) -> String {
         tokio::time::sleep(Duration::from_millis(400)).await;
         format!("slow #{payload}")
-    }
-}
-
-type Client =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// The next text frame, answering engine.io pings on the way.
-async fn next_text(ws: &mut Client) -> Option<String> {
-    loop {
-        match timeout(Duration::from_secs(5), ws.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) if text.as_str() == "2" => {
-                ws.send(Message::text("3")).await.ok()?;
-            }
-            Ok(Some(Ok(Message::Text(text)))) => return Some(text.as_str().to_owned()),
-            Ok(Some(Ok(Message::Close(_))) | Some(Err(_)) | None) => return None,
-            Ok(Some(Ok(_))) => {}
-            Err(_) => panic!("no frame from the server within 5 s"),
-        }
     }
 }
 

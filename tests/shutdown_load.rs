@@ -213,26 +213,6 @@ fn a_sigterm_right_after_serving_on_is_a_graceful_shutdown() {
     );
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// The next text frame that is not a ping (answered), or None once closed.
-async fn next_message(ws: &mut Ws) -> Option<String> {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    loop {
-        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) if text.as_str() == "2" => {
-                ws.send(Message::text("3")).await.ok()?;
-            }
-            Ok(Some(Ok(Message::Text(text)))) => return Some(text.as_str().to_owned()),
-            Ok(Some(Ok(Message::Close(_))) | Some(Err(_)) | None) => return None,
-            Ok(Some(Ok(_))) => {}
-            Err(_) => panic!("no frame from the server within 5 s"),
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_shutdown_began_every_kind_of_event_is_refused_as_data() {
     use futures_util::SinkExt;
@@ -267,13 +247,13 @@ async fn once_shutdown_began_every_kind_of_event_is_refused_as_data() {
         .await
         .expect("connect");
     assert!(
-        next_message(&mut ws)
+        gatesmith_tests::next_text(&mut ws)
             .await
             .is_some_and(|open| open.starts_with('0'))
     );
     ws.send(Message::text("40")).await.expect("CONNECT");
     assert!(
-        next_message(&mut ws)
+        gatesmith_tests::next_text(&mut ws)
             .await
             .is_some_and(|c| c.starts_with("40"))
     );
@@ -286,7 +266,7 @@ async fn once_shutdown_began_every_kind_of_event_is_refused_as_data() {
         .await
         .expect("send");
     assert_eq!(
-        next_message(&mut ws).await.as_deref(),
+        gatesmith_tests::next_text(&mut ws).await.as_deref(),
         Some(r#"432["bare"]"#)
     );
     stop.send(()).expect("the server listens for the signal");
@@ -302,7 +282,9 @@ async fn once_shutdown_began_every_kind_of_event_is_refused_as_data() {
         ws.send(Message::text(format!(r#"42{id}["bare"]"#)))
             .await
             .expect("send");
-        let answer = next_message(&mut ws).await.expect("an answer");
+        let answer = gatesmith_tests::next_text(&mut ws)
+            .await
+            .expect("an answer");
         if answer == format!(r#"43{id}[{}]"#, refusal("bare")) {
             break;
         }
@@ -313,7 +295,7 @@ async fn once_shutdown_began_every_kind_of_event_is_refused_as_data() {
         .await
         .expect("send");
     assert_eq!(
-        next_message(&mut ws).await,
+        gatesmith_tests::next_text(&mut ws).await,
         Some(format!(r#"4390[{}]"#, refusal("typed")))
     );
     // Without an ack to answer, the refusal comes as an `exception` event.
@@ -321,18 +303,21 @@ async fn once_shutdown_began_every_kind_of_event_is_refused_as_data() {
         .await
         .expect("send");
     assert_eq!(
-        next_message(&mut ws).await,
+        gatesmith_tests::next_text(&mut ws).await,
         Some(format!(r#"42["exception",{}]"#, refusal("typed")))
     );
     // The handler that began before the signal still answers, then the
     // server disconnects the client and returns.
     assert_eq!(
-        next_message(&mut ws).await.as_deref(),
+        gatesmith_tests::next_text(&mut ws).await.as_deref(),
         Some(r#"431["held"]"#)
     );
     // engine.io's CLOSE packet, then the end of the connection.
-    assert_eq!(next_message(&mut ws).await.as_deref(), Some("1"));
-    assert_eq!(next_message(&mut ws).await, None);
+    assert_eq!(
+        gatesmith_tests::next_text(&mut ws).await.as_deref(),
+        Some("1")
+    );
+    assert_eq!(gatesmith_tests::next_text(&mut ws).await, None);
     let served = tokio::time::timeout(Duration::from_secs(5), server)
         .await
         .expect("the server returns")

@@ -516,26 +516,7 @@ impl Checker<'_> {
 
     /// The JSON type every value of `ty` has; `None` when it varies.
     fn json_kind(&self, ty: &Type) -> Option<&'static str> {
-        match ty {
-            Type::String => Some("string"),
-            Type::Integer | Type::Numeric(Numeric::I32 | Numeric::U32 | Numeric::U64) => {
-                Some("integer")
-            }
-            Type::Number | Type::Numeric(Numeric::F32) => Some("number"),
-            Type::Boolean => Some("boolean"),
-            Type::List(_) => Some("array"),
-            Type::Json | Type::Nullable(_) => None,
-            Type::Named(name) => {
-                let def = self.through_aliases(name)?;
-                if def.fields.is_some() {
-                    Some("object")
-                } else if def.variants.is_some() {
-                    Some("string")
-                } else {
-                    self.json_kind(def.alias_of.as_ref()?)
-                }
-            }
-        }
+        json_kind(ty, &self.types)
     }
 
     /// What else the generated module declares under `type_name`, if anything.
@@ -1418,6 +1399,49 @@ fn type_cannot_fit(err: &jsonschema::ValidationError<'_>, path: &str) -> bool {
 /// Keywords that apply only to some types: those types, their name in
 /// messages, and each keyword with whether the schema uses it.
 type KeywordsOf<'a> = (&'a [Kind], &'a str, &'a [(&'static str, bool)]);
+
+/// `ty` with aliases followed to the type they name; `types` are the
+/// module's named types.
+pub fn resolved<'t>(ty: &'t Type, types: &'t [TypeDef]) -> &'t Type {
+    let mut ty = ty;
+    // At most one step per type: alias cycles are refused.
+    for _ in 0..=types.len() {
+        let Type::Named(name) = ty else { break };
+        let alias = (types.iter())
+            .find(|def| &def.name == name)
+            .and_then(|def| def.alias_of.as_ref());
+        match alias {
+            Some(alias) => ty = alias,
+            None => break,
+        }
+    }
+    ty
+}
+
+/// The JSON type every value of `ty` has; `None` when it varies (any JSON,
+/// `null` too, a `oneOf`).
+pub fn json_kind(ty: &Type, types: &[TypeDef]) -> Option<&'static str> {
+    match resolved(ty, types) {
+        Type::String => Some("string"),
+        Type::Integer | Type::Numeric(Numeric::I32 | Numeric::U32 | Numeric::U64) => {
+            Some("integer")
+        }
+        Type::Number | Type::Numeric(Numeric::F32) => Some("number"),
+        Type::Boolean => Some("boolean"),
+        Type::List(_) => Some("array"),
+        Type::Json | Type::Nullable(_) => None,
+        Type::Named(name) => {
+            let def = types.iter().find(|def| &def.name == name)?;
+            if def.fields.is_some() {
+                Some("object")
+            } else if def.variants.is_some() {
+                Some("string")
+            } else {
+                None
+            }
+        }
+    }
+}
 
 /// Whether an inline schema declares a type of its own (a struct, an enum
 /// or a union) rather than naming or aliasing one.

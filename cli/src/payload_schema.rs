@@ -8,6 +8,7 @@
 //! and the integer formats become the bounds of their Rust type, so that a
 //! number too large for an `i32` is refused as data, not as a decode error.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
 use crate::spec::{Kind, Schema, SchemaObject, Spec};
@@ -69,16 +70,15 @@ fn named(name: &str) -> Value {
 /// schema name makes a valid reference.
 pub fn reference(name: &str) -> String {
     let pointer = name.replace('~', "~0").replace('/', "~1");
-    let mut fragment = String::from("#/$defs/");
-    for byte in pointer.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            fragment.push(char::from(byte));
-        } else {
-            fragment.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    fragment
+    format!("#/$defs/{}", utf8_percent_encode(&pointer, RESERVED))
 }
+
+/// Everything but RFC 3986's unreserved characters.
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 fn inline(object: &SchemaObject) -> Value {
     let mut out = Map::new();
@@ -338,22 +338,8 @@ fn example_within(schema: &Value, defs: &Value, building: &mut Vec<String>) -> O
 /// The `$defs` key a [`reference`] points to.
 fn definition_name(reference: &str) -> String {
     let encoded = reference.strip_prefix("#/$defs/").unwrap_or(reference);
-    let mut bytes = Vec::with_capacity(encoded.len());
-    let mut rest = encoded.as_bytes();
-    while let Some((&byte, tail)) = rest.split_first() {
-        let hex = tail.get(..2).and_then(|h| std::str::from_utf8(h).ok());
-        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-            Some(decoded) if byte == b'%' => {
-                bytes.push(decoded);
-                rest = &tail[2..];
-            }
-            _ => {
-                bytes.push(byte);
-                rest = tail;
-            }
-        }
-    }
-    String::from_utf8_lossy(&bytes)
+    percent_decode_str(encoded)
+        .decode_utf8_lossy()
         .replace("~1", "/")
         .replace("~0", "~")
 }

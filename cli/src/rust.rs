@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::model::{Data, Numeric, Part, Root, Type, TypeDef, Var};
+use crate::model::{Data, Part, Root, Type, TypeDef, Var, json_kind, resolved};
 
 /// A Rust string literal holding exactly `text`.
 pub fn string_literal(text: &str) -> String {
@@ -328,24 +328,6 @@ pub fn typed_expr(data: &Data, ty: &Type, types: &[TypeDef]) -> String {
     }
 }
 
-/// `ty` with aliases followed to the type they name.
-fn resolved<'t>(ty: &'t Type, types: &'t [TypeDef]) -> &'t Type {
-    let mut ty = ty;
-    // At most one step per type: the model refuses alias cycles.
-    for _ in 0..=types.len() {
-        let Type::Named(name) = ty else { break };
-        match types
-            .iter()
-            .find(|def| &def.name == name)
-            .and_then(|def| def.alias_of.as_ref())
-        {
-            Some(alias) => ty = alias,
-            None => break,
-        }
-    }
-    ty
-}
-
 fn named_expr(def: &TypeDef, data: &Data, types: &[TypeDef]) -> String {
     if let Some(alias) = &def.alias_of {
         return typed_expr(data, alias, types);
@@ -357,11 +339,10 @@ fn named_expr(def: &TypeDef, data: &Data, types: &[TypeDef]) -> String {
     }
     if let Some(choices) = &def.choices {
         let kind = json_kind_of(data);
-        let fits = |ty: &Type| match ty {
-            Type::Nullable(inner) => kind == Some("null") || kind_fits(inner, kind, types),
-            ty => kind_fits(ty, kind, types),
-        };
-        if let Some(choice) = choices.iter().find(|choice| fits(&choice.ty)) {
+        if let Some(choice) = choices
+            .iter()
+            .find(|choice| kind_fits(&choice.ty, kind, types))
+        {
             return format!(
                 "{}::{}({})",
                 def.name,
@@ -429,27 +410,14 @@ fn json_kind_of(data: &Data) -> Option<&'static str> {
 
 /// Whether a value of JSON type `kind` can be a `ty`.
 fn kind_fits(ty: &Type, kind: Option<&str>, types: &[TypeDef]) -> bool {
-    match (ty, kind) {
-        (_, None) => false,
-        (Type::String, Some(kind)) => kind == "string",
-        (Type::Integer | Type::Numeric(Numeric::I32 | Numeric::U32 | Numeric::U64), Some(kind)) => {
-            kind == "integer"
-        }
-        (Type::Number | Type::Numeric(Numeric::F32), Some(kind)) => {
-            kind == "number" || kind == "integer"
-        }
-        (Type::Boolean, Some(kind)) => kind == "boolean",
-        (Type::List(_), Some(kind)) => kind == "array",
-        (Type::Json, Some(_)) => true,
-        (Type::Nullable(inner), kind) => kind == Some("null") || kind_fits(inner, kind, types),
-        (Type::Named(name), kind) => match types.iter().find(|def| &def.name == name) {
-            Some(def) if def.fields.is_some() => kind == Some("object"),
-            Some(def) if def.variants.is_some() => kind == Some("string"),
-            Some(TypeDef {
-                alias_of: Some(alias),
-                ..
-            }) => kind_fits(alias, kind, types),
-            _ => false,
+    let Some(kind) = kind else { return false };
+    match resolved(ty, types) {
+        Type::Json => true,
+        Type::Nullable(inner) => kind == "null" || kind_fits(inner, Some(kind), types),
+        // An integer is a number too.
+        ty => match json_kind(ty, types) {
+            Some("number") => kind == "number" || kind == "integer",
+            wanted => wanted == Some(kind),
         },
     }
 }

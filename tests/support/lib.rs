@@ -104,3 +104,26 @@ pub fn chromium() -> PathBuf {
     );
     path
 }
+
+/// A raw WebSocket connection to a socket.io server, for tests that need
+/// to see frames the official client hides.
+pub type WsClient =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next text frame, answering engine.io pings on the way; `None` once
+/// the connection is closed. Fails the test when nothing comes within 5 s.
+pub async fn next_text(ws: &mut WsClient) -> Option<String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) if text.as_str() == "2" => {
+                ws.send(Message::text("3")).await.ok()?;
+            }
+            Ok(Some(Ok(Message::Text(text)))) => return Some(text.as_str().to_owned()),
+            Ok(Some(Ok(Message::Close(_))) | Some(Err(_)) | None) => return None,
+            Ok(Some(Ok(_))) => {}
+            Err(_) => panic!("no frame from the server within 5 s"),
+        }
+    }
+}
