@@ -10,6 +10,7 @@ use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
 
+use crate::adapter::{Peer, with_peer};
 use crate::validate::Violation;
 
 /// A handler's result that may be sent back as the ack.
@@ -18,17 +19,17 @@ use crate::validate::Violation;
 /// passed an ack callback never hears back, which is what the spec declared.
 pub trait IntoAck {
     /// Sends `self` through `ack`, or nothing.
-    fn send(self, ack: AckSender);
+    fn send<A: Adapter>(self, ack: AckSender<A>);
 }
 
 impl IntoAck for () {
-    fn send(self, _ack: AckSender) {}
+    fn send<A: Adapter>(self, _ack: AckSender<A>) {}
 }
 
 macro_rules! ack_as_data {
     ($($ty:ty),*) => {$(
         impl IntoAck for $ty {
-            fn send(self, ack: AckSender) {
+            fn send<A: Adapter>(self, ack: AckSender<A>) {
                 send_data(ack, &self);
             }
         }
@@ -42,12 +43,12 @@ ack_as_data!(String, &'static str, serde_json::Value, i64, f64, bool);
 pub struct Ack<T>(pub T);
 
 impl<T: Serialize> IntoAck for Ack<T> {
-    fn send(self, ack: AckSender) {
+    fn send<A: Adapter>(self, ack: AckSender<A>) {
         send_data(ack, &self.0);
     }
 }
 
-fn send_data<T: Serialize + ?Sized>(ack: AckSender, data: &T) {
+fn send_data<A: Adapter, T: Serialize + ?Sized>(ack: AckSender<A>, data: &T) {
     if let Err(err) = ack.send(data) {
         tracing::warn!(%err, "could not send ack");
     }
@@ -56,15 +57,21 @@ fn send_data<T: Serialize + ?Sized>(ack: AckSender, data: &T) {
 /// Answers a refused message with `error`: as the ack when the client
 /// asked for one, else as an `exception` event, as NestJS reports a
 /// `WsException`. Every refusal (payload, guard, shutdown) goes through here.
-pub(crate) fn answer_error<T: Serialize + ?Sized>(
-    socket: &SocketRef,
-    ack: AckSender,
+pub(crate) fn answer_error<A: Adapter, T: Serialize + ?Sized>(
+    socket: &SocketRef<A>,
+    ack: AckSender<A>,
     ack_requested: bool,
     error: &T,
 ) {
     if ack_requested {
         send_data(ack, error);
-    } else if let Err(err) = socket.emit("exception", error) {
+    } else {
+        emit_exception(socket, error);
+    }
+}
+
+fn emit_exception<A: Adapter, T: Serialize + ?Sized>(socket: &SocketRef<A>, error: &T) {
+    if let Err(err) = socket.emit("exception", error) {
         tracing::warn!(%err, "could not emit exception");
     }
 }
@@ -108,7 +115,12 @@ impl PayloadError {
         }
     }
 
-    pub(crate) fn answer(&self, socket: &SocketRef, ack: AckSender, ack_requested: bool) {
+    pub(crate) fn answer<A: Adapter>(
+        &self,
+        socket: &SocketRef<A>,
+        ack: AckSender<A>,
+        ack_requested: bool,
+    ) {
         tracing::info!(socket = %socket.id, event = %self.event, message = %self.message, "payload refused");
         answer_error(socket, ack, ack_requested, self);
     }
@@ -139,7 +151,7 @@ impl GuardError {
 #[derive(Debug, Clone)]
 pub struct Forbidden {
     pub(crate) error: GuardError,
-    pub(crate) socket: SocketRef,
+    pub(crate) peer: Peer,
     pub(crate) ack_requested: bool,
 }
 
@@ -150,15 +162,21 @@ impl Forbidden {
     }
 }
 
-impl<A: IntoAck> IntoAck for Result<A, Forbidden> {
-    fn send(self, ack: AckSender) {
+impl<T: IntoAck> IntoAck for Result<T, Forbidden> {
+    fn send<A: Adapter>(self, ack: AckSender<A>) {
         match self {
             Ok(answer) => answer.send(ack),
-            Err(refused) => {
+            Err(refused) => with_peer!(&refused.peer, |socket, _| {
                 let error = &refused.error;
-                tracing::info!(socket = %refused.socket.id, event = %error.event, message = %error.message, "message refused by a guard");
-                answer_error(&refused.socket, ack, refused.ack_requested, error);
-            }
+                tracing::info!(socket = %socket.id, event = %error.event, message = %error.message, "message refused by a guard");
+                // The ack and the socket are the same socket's, but typed
+                // apart: the ack by the handler, the socket by the context.
+                if refused.ack_requested {
+                    send_data(ack, error);
+                } else {
+                    emit_exception(socket, error);
+                }
+            }),
         }
     }
 }

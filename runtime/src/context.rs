@@ -7,10 +7,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use socketioxide::AckError;
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use tokio::time::Instant;
 
 use crate::ack::{Forbidden, GuardError};
+use crate::adapter::{Peer, Socket, with_peer};
 use crate::delayed::Delayed;
 
 /// Who receives an emission.
@@ -75,8 +77,7 @@ impl std::error::Error for AskError {}
 /// The socket a message came from and the moment it arrived.
 #[derive(Debug, Clone)]
 pub struct EventContext {
-    socket: SocketRef,
-    io: SocketIo,
+    peer: Peer,
     received: Instant,
     delayed: Arc<Delayed>,
     /// The event being handled (`connect` / `disconnect` in those hooks).
@@ -91,15 +92,13 @@ pub(crate) struct Role(pub(crate) String);
 
 impl EventContext {
     pub(crate) fn new(
-        socket: SocketRef,
-        io: SocketIo,
+        peer: Peer,
         delayed: Arc<Delayed>,
         event: &'static str,
         ack_requested: bool,
     ) -> Self {
         Self {
-            socket,
-            io,
+            peer,
             received: Instant::now(),
             delayed,
             event,
@@ -114,7 +113,7 @@ impl EventContext {
 
     /// The role the gateway's connect guard gave the sender, if any.
     pub fn role(&self) -> Option<String> {
-        self.socket.extensions.get::<Role>().map(|role| role.0)
+        with_peer!(&self.peer, |socket, _| socket.extensions.get::<Role>()).map(|role| role.0)
     }
 
     /// Refuses the message unless the sender's role is `role`: the answer
@@ -150,48 +149,52 @@ impl EventContext {
                 event: self.event.to_owned(),
                 message: message.into(),
             },
-            socket: self.socket.clone(),
+            peer: self.peer.clone(),
             ack_requested: self.ack_requested,
         }
     }
 
-    /// The socket that sent the message.
-    pub fn socket(&self) -> &SocketRef {
-        &self.socket
+    /// The socket that sent the message, as socketioxide types it on the
+    /// host's adapter.
+    pub fn socket(&self) -> Socket<'_> {
+        self.peer.socket()
     }
 
     /// The sender's socket.io id.
     pub fn id(&self) -> String {
-        self.socket.id.to_string()
+        with_peer!(&self.peer, |socket, _| socket.id.to_string())
     }
 
     /// Puts the sender in `room` (created on first use), for `To::Room`.
+    /// On a host sharing rooms through Redis, emissions to the room from
+    /// any host reach it.
     pub fn join(&self, room: impl Into<String>) {
-        self.socket.join(room.into());
+        with_peer!(&self.peer, |socket, _| socket.join(room.into()));
     }
 
     /// Takes the sender out of `room`; nothing happens if it was not in it.
     pub fn leave(&self, room: impl Into<String>) {
-        self.socket.leave(room.into());
+        with_peer!(&self.peer, |socket, _| socket.leave(room.into()));
     }
 
     /// The rooms the sender is in.
     pub fn rooms(&self) -> Vec<String> {
-        (self.socket.rooms().into_iter())
-            .map(|room| room.to_string())
-            .collect()
+        let rooms = with_peer!(&self.peer, |socket, _| socket.rooms());
+        rooms.into_iter().map(|room| room.to_string()).collect()
     }
 
     /// Whether the sender is in `room`.
     pub fn in_room(&self, room: &str) -> bool {
-        self.socket.rooms().iter().any(|joined| joined == room)
+        let rooms = with_peer!(&self.peer, |socket, _| socket.rooms());
+        rooms.iter().any(|joined| joined == room)
     }
 
     /// Emits `event` with `data` to `to` now. A failure (the socket is gone,
     /// its buffer is full) is logged, never raised: the other recipients and
     /// the handler go on.
     pub async fn emit<T: Serialize + ?Sized>(&self, to: To, event: &str, data: &T) {
-        emit(&self.socket, &self.io, to, event, data).await;
+        with_peer!(&self.peer, |socket, io| emit(socket, io, to, event, data)
+            .await);
     }
 
     /// Sends the server event `E` to the sender and waits, at most
@@ -203,10 +206,13 @@ impl EventContext {
         data: &E::Data,
         timeout: Duration,
     ) -> Result<E::Reply, AskError> {
-        let answer = (self.socket.timeout(timeout))
-            .emit_with_ack::<_, E::Reply>(E::NAME, data)
-            .map_err(|err| AskError::Gone(err.to_string()))?;
-        answer.await.map_err(|err| match err {
+        let answer = with_peer!(&self.peer, |socket, _| {
+            (socket.timeout(timeout))
+                .emit_with_ack::<_, E::Reply>(E::NAME, data)
+                .map_err(|err| AskError::Gone(err.to_string()))?
+                .await
+        });
+        answer.map_err(|err| match err {
             AckError::Timeout => AskError::Timeout,
             AckError::Decode(why) => AskError::Unreadable(why.to_string()),
             AckError::Socket(why) => AskError::Gone(why.to_string()),
@@ -230,20 +236,19 @@ impl EventContext {
     where
         T: Serialize + Send + Sync + 'static,
     {
-        let socket = self.socket.clone();
-        let io = self.io.clone();
+        let peer = self.peer.clone();
         let scheduled = self.delayed.schedule(self.received + after, async move {
-            emit(&socket, &io, to, event, &data).await;
+            with_peer!(&peer, |socket, io| emit(socket, io, to, event, &data).await);
         });
         if !scheduled {
-            tracing::warn!(socket = %self.socket.id, event, "too many delayed emissions pending: dropped one");
+            tracing::warn!(socket = %self.id(), event, "too many delayed emissions pending: dropped one");
         }
     }
 }
 
-pub(crate) async fn emit<T: Serialize + ?Sized>(
-    socket: &SocketRef,
-    io: &SocketIo,
+pub(crate) async fn emit<A: Adapter, T: Serialize + ?Sized>(
+    socket: &SocketRef<A>,
+    io: &SocketIo<A>,
     to: To,
     event: &str,
     data: &T,

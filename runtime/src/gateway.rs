@@ -8,11 +8,13 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use socketioxide::ParserError;
 use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Extension, SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
 use crate::ack::{AckRequested, IntoAck, PayloadError};
+use crate::adapter::{Adapted, Io, Peer, with_peer};
 use crate::context::{EventContext, Role};
 use crate::delayed::Delayed;
 use crate::host::{admit, refuse};
@@ -20,9 +22,12 @@ use crate::validate::{PayloadSchemas, Violation};
 use tokio_util::task::TaskTracker;
 
 type Register<S> = fn(&Events<'_, S>);
-/// Registers a gateway on a `SocketIo`, its handlers tracked by the tracker.
+/// Registers a gateway on a server, its handlers tracked by the tracker.
 /// The `usize` is the bound on each socket's pending delayed emissions.
-type Attach = dyn FnOnce(&SocketIo, &TaskTracker, usize) + Send;
+/// The future completes once the namespace is ready to serve (on Redis,
+/// subscribed to its channels), or says why it is not.
+type Attach = dyn FnOnce(&Io, &TaskTracker, usize) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
+    + Send;
 type Hook<S> =
     Arc<dyn Fn(Arc<S>, EventContext) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 /// The connect guard: the handshake's `auth` in, the socket's role (or
@@ -113,8 +118,13 @@ impl Gateway {
 
     /// Registers the gateway on `io`; every handler it runs is tracked by
     /// `in_flight`, which shutdown waits for before disconnecting clients.
-    pub(crate) fn attach(self, io: &SocketIo, in_flight: &TaskTracker, max_pending_delayed: usize) {
-        (self.attach)(io, in_flight, max_pending_delayed);
+    pub(crate) async fn attach(
+        self,
+        io: &Io,
+        in_flight: &TaskTracker,
+        max_pending_delayed: usize,
+    ) -> Result<(), String> {
+        (self.attach)(io, in_flight, max_pending_delayed).await
     }
 
     /// Why the gateway cannot be served, if it cannot.
@@ -191,87 +201,114 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
 
     /// The finished gateway, for [`crate::Host::gateway`].
     pub fn build(self) -> Gateway {
-        let Self {
+        let (schemas, problem) = match self.schema.map(PayloadSchemas::compile) {
+            None => (PayloadSchemas::default(), None),
+            Some(Ok(schemas)) => (schemas, None),
+            Some(Err(problem)) => (PayloadSchemas::default(), Some(problem)),
+        };
+        let (name, namespace) = (self.name.clone(), self.namespace.clone());
+        let wired = Wired {
+            builder: self,
+            schemas: Arc::new(schemas),
+        };
+        Gateway {
             name,
+            namespace,
+            attach: Box::new(move |io, in_flight, max_pending_delayed| match io {
+                Io::Local(io) => {
+                    wired.attach(io, in_flight, max_pending_delayed);
+                    Box::pin(std::future::ready(Ok(())))
+                }
+                Io::Redis(io) => {
+                    let subscribed = wired.attach(io, in_flight, max_pending_delayed);
+                    Box::pin(async move { subscribed.await.map_err(|err| err.to_string()) })
+                }
+            }),
+            problem,
+        }
+    }
+}
+
+/// A built gateway, ready to be registered on a server of either adapter.
+struct Wired<S> {
+    builder: GatewayBuilder<S>,
+    schemas: Arc<PayloadSchemas>,
+}
+
+impl<S: Send + Sync + 'static> Wired<S> {
+    fn attach<A: Adapted>(
+        self,
+        io: &SocketIo<A>,
+        in_flight: &TaskTracker,
+        max_pending_delayed: usize,
+    ) -> A::InitRes {
+        let Self { builder, schemas } = self;
+        let GatewayBuilder {
+            name: gateway,
             namespace,
             service,
             register,
             on_connect,
             on_disconnect,
             authorize,
-            schema,
-        } = self;
-        let (schemas, problem) = match schema.map(PayloadSchemas::compile) {
-            None => (PayloadSchemas::default(), None),
-            Some(Ok(schemas)) => (schemas, None),
-            Some(Err(problem)) => (PayloadSchemas::default(), Some(problem)),
-        };
-        let schemas = Arc::new(schemas);
-        let gateway = name.clone();
-        let ns = namespace.clone();
-        let attach = move |io: &SocketIo, in_flight: &TaskTracker, max_pending_delayed: usize| {
-            let in_flight = in_flight.clone();
-            let connected = {
-                let gateway = gateway.clone();
-                let service = Arc::clone(&service);
-                move |socket: SocketRef,
-                      io: SocketIo,
-                      Extension(delayed): Extension<Arc<Delayed>>| async move {
-                    tracing::info!(gateway = %gateway, socket = %socket.id, ns = socket.ns(), "client connected");
-                    if let Some(hook) = on_connect {
-                        let cx = EventContext::new(socket, io, delayed, "connect", false);
-                        hook(service, cx).await;
-                    }
+            schema: _,
+        } = builder;
+        let in_flight = in_flight.clone();
+        let connected = {
+            let gateway = gateway.clone();
+            let service = Arc::clone(&service);
+            move |socket: SocketRef<A>,
+                  io: SocketIo<A>,
+                  Extension(delayed): Extension<Arc<Delayed>>| async move {
+                tracing::info!(gateway = %gateway, socket = %socket.id, ns = socket.ns(), "client connected");
+                if let Some(hook) = on_connect {
+                    let cx = EventContext::new(A::peer(socket, io), delayed, "connect", false);
+                    hook(service, cx).await;
                 }
-            };
-            // Handlers are registered in a connect middleware: it runs before
-            // the CONNECT reply goes out, so an event the client emits in its
-            // `connect` callback always finds its handler.
-            let register_events =
-                move |socket: SocketRef,
-                      io: SocketIo,
-                      TryData(auth): TryData<serde_json::Value>| async move {
-                    if let Some(authorize) = &authorize {
-                        match authorize(Arc::clone(&service), auth.ok()).await {
-                            Ok(Some(role)) => {
-                                socket.extensions.insert(Role(role));
-                            }
-                            Ok(None) => {}
-                            Err(message) => {
-                                tracing::info!(gateway = %gateway, socket = %socket.id, %message, "connection refused");
-                                return Err(Refused(message));
-                            }
+            }
+        };
+        // Handlers are registered in a connect middleware: it runs before
+        // the CONNECT reply goes out, so an event the client emits in its
+        // `connect` callback always finds its handler.
+        let register_events =
+            move |socket: SocketRef<A>,
+                  io: SocketIo<A>,
+                  TryData(auth): TryData<serde_json::Value>| async move {
+                if let Some(authorize) = &authorize {
+                    match authorize(Arc::clone(&service), auth.ok()).await {
+                        Ok(Some(role)) => {
+                            socket.extensions.insert(Role(role));
+                        }
+                        Ok(None) => {}
+                        Err(message) => {
+                            tracing::info!(gateway = %gateway, socket = %socket.id, %message, "connection refused");
+                            return Err(Refused(message));
                         }
                     }
-                    let delayed = Delayed::new(max_pending_delayed);
-                    let in_flight = in_flight.clone();
-                    socket.extensions.insert(Arc::clone(&delayed));
-                    register(&Events {
-                        socket: &socket,
-                        io: &io,
-                        service: &service,
-                        delayed: &delayed,
-                        in_flight: &in_flight,
-                        schemas: &schemas,
-                    });
-                    socket.on_disconnect(move |socket: SocketRef, io: SocketIo, reason: DisconnectReason| async move {
+                }
+                let delayed = Delayed::new(max_pending_delayed);
+                socket.extensions.insert(Arc::clone(&delayed));
+                register(&Events {
+                    peer: &A::peer(socket.clone(), io),
+                    service: &service,
+                    delayed: &delayed,
+                    in_flight: &in_flight,
+                    schemas: &schemas,
+                });
+                socket.on_disconnect(
+                move |socket: SocketRef<A>, io: SocketIo<A>, reason: DisconnectReason| async move {
                     delayed.cancel_all();
                     tracing::info!(gateway = %gateway, socket = %socket.id, %reason, "client disconnected");
                     if let Some(hook) = on_disconnect {
-                        let cx = EventContext::new(socket, io, delayed, "disconnect", false);
+                        let cx =
+                            EventContext::new(A::peer(socket, io), delayed, "disconnect", false);
                         hook(service, cx).await;
                     }
-                });
-                    Ok::<(), Refused>(())
-                };
-            io.ns(ns, connected.with(register_events));
-        };
-        Gateway {
-            name,
-            namespace,
-            attach: Box::new(attach),
-            problem,
-        }
+                },
+            );
+                Ok::<(), Refused>(())
+            };
+        io.ns(namespace, connected.with(register_events))
     }
 }
 
@@ -291,8 +328,7 @@ impl<S: Send + Sync + 'static> From<GatewayBuilder<S>> for Gateway {
 
 /// Wires the events of one connected socket to the gateway's service.
 pub struct Events<'a, S> {
-    socket: &'a SocketRef,
-    io: &'a SocketIo,
+    peer: &'a Peer,
     service: &'a Arc<S>,
     delayed: &'a Arc<Delayed>,
     in_flight: &'a TaskTracker,
@@ -301,15 +337,15 @@ pub struct Events<'a, S> {
 
 /// What each handler of one socket owns: cloned into it once, moved into
 /// every call.
-struct Wiring<S> {
+struct Wiring<S, A: Adapter> {
     service: Arc<S>,
-    io: SocketIo,
+    io: SocketIo<A>,
     delayed: Arc<Delayed>,
     in_flight: TaskTracker,
 }
 
 // By hand: a derive would ask `S: Clone`, and only the `Arc` is cloned.
-impl<S> Clone for Wiring<S> {
+impl<S, A: Adapter> Clone for Wiring<S, A> {
     fn clone(&self) -> Self {
         Self {
             service: Arc::clone(&self.service),
@@ -320,24 +356,24 @@ impl<S> Clone for Wiring<S> {
     }
 }
 
-impl<S> Wiring<S> {
+impl<S, A: Adapted> Wiring<S, A> {
     /// The service and the context of one message from `socket`.
     fn call(
         self,
-        socket: SocketRef,
+        socket: SocketRef<A>,
         event: &'static str,
         ack_requested: bool,
     ) -> (Arc<S>, EventContext) {
-        let cx = EventContext::new(socket, self.io, self.delayed, event, ack_requested);
+        let cx = EventContext::new(A::peer(socket, self.io), self.delayed, event, ack_requested);
         (self.service, cx)
     }
 }
 
 impl<S: Send + Sync + 'static> Events<'_, S> {
-    fn wiring(&self) -> Wiring<S> {
+    fn wiring<A: Adapter>(&self, io: &SocketIo<A>) -> Wiring<S, A> {
         Wiring {
             service: Arc::clone(self.service),
-            io: self.io.clone(),
+            io: io.clone(),
             delayed: Arc::clone(self.delayed),
             in_flight: self.in_flight.clone(),
         }
@@ -345,85 +381,143 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
 
     /// Handles `event`, which carries no payload: whatever the client sent
     /// with it is ignored. The handler's result is the ack ([`IntoAck`]).
-    pub fn on<F, Fut, A>(&self, event: &'static str, handler: F)
+    pub fn on<F, Fut, R>(&self, event: &'static str, handler: F)
     where
         F: FnOnce(Arc<S>, EventContext) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = A> + Send + 'static,
-        A: IntoAck,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoAck,
     {
-        let wiring = self.wiring();
-        self.socket.on(
-            event,
-            move |socket: SocketRef,
-                  ack: AckSender,
-                  AckRequested(ack_requested): AckRequested| async move {
-                // Held until the ack is sent: shutdown waits for it.
-                let Some(_in_flight) = admit(&wiring.in_flight) else {
-                    return refuse(&socket, event, ack, ack_requested);
-                };
-                let (service, cx) = wiring.call(socket, event, ack_requested);
-                handler(service, cx).await.send(ack);
-            },
-        );
+        with_peer!(self.peer, |socket, io| {
+            on_bare(socket, self.wiring(io), event, handler)
+        });
     }
 
     /// Handles `event`, whose payload must fit the event's schema (when the
     /// gateway has one, see [`GatewayBuilder::schema`]) and decode as `T`.
     /// A payload that does not is answered with a [`PayloadError`] and never
     /// reaches the handler.
-    pub fn on_payload<T, F, Fut, A>(&self, event: &'static str, handler: F)
+    pub fn on_payload<T, F, Fut, R>(&self, event: &'static str, handler: F)
     where
         T: DeserializeOwned + Send + Sync + 'static,
         F: FnOnce(Arc<S>, EventContext, T) -> Fut + Clone + Send + Sync + 'static,
-        Fut: Future<Output = A> + Send + 'static,
-        A: IntoAck,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoAck,
     {
-        let wiring = self.wiring();
-        if self.schemas.get(event).is_none() {
-            self.socket.on(
-                event,
-                move |socket: SocketRef,
-                      TryData(payload): TryData<T>,
-                      ack: AckSender,
-                      AckRequested(ack_requested): AckRequested| async move {
-                    // Held until the ack is sent: shutdown waits for it.
-                    let Some(_in_flight) = admit(&wiring.in_flight) else {
-                        return refuse(&socket, event, ack, ack_requested);
-                    };
-                    match payload {
-                        Ok(payload) => {
-                            let (service, cx) = wiring.call(socket, event, ack_requested);
-                            handler(service, cx, payload).await.send(ack);
-                        }
-                        Err(err) => PayloadError::new(event, vec![unreadable(&err, "type")])
-                            .answer(&socket, ack, ack_requested),
-                    }
-                },
-            );
-            return;
-        }
-        let schemas = Arc::clone(self.schemas);
-        self.socket.on(
-            event,
-            move |socket: SocketRef,
-                  TryData(payload): TryData<serde_json::Value>,
-                  ack: AckSender,
-                  AckRequested(ack_requested): AckRequested| async move {
-                let Some(_in_flight) = admit(&wiring.in_flight) else {
-                    return refuse(&socket, event, ack, ack_requested);
-                };
-                match checked::<T>(&schemas, event, payload) {
-                    Ok(payload) => {
-                        let (service, cx) = wiring.call(socket, event, ack_requested);
-                        handler(service, cx, payload).await.send(ack);
-                    }
-                    Err(violations) => {
-                        PayloadError::new(event, violations).answer(&socket, ack, ack_requested)
-                    }
-                }
-            },
-        );
+        let schemas = self
+            .schemas
+            .get(event)
+            .is_some()
+            .then(|| Arc::clone(self.schemas));
+        with_peer!(self.peer, |socket, io| match schemas {
+            None => on_decoded(socket, self.wiring(io), event, handler),
+            Some(schemas) => on_checked(socket, self.wiring(io), schemas, event, handler),
+        });
     }
+}
+
+/// [`Events::on`] on one adapter.
+fn on_bare<S, A, F, Fut, R>(
+    socket: &SocketRef<A>,
+    wiring: Wiring<S, A>,
+    event: &'static str,
+    handler: F,
+) where
+    S: Send + Sync + 'static,
+    A: Adapted,
+    F: FnOnce(Arc<S>, EventContext) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoAck,
+{
+    socket.on(
+        event,
+        move |socket: SocketRef<A>,
+              ack: AckSender<A>,
+              AckRequested(ack_requested): AckRequested| async move {
+            // Held until the ack is sent: shutdown waits for it.
+            let Some(_in_flight) = admit(&wiring.in_flight) else {
+                return refuse(&socket, event, ack, ack_requested);
+            };
+            let (service, cx) = wiring.call(socket, event, ack_requested);
+            handler(service, cx).await.send(ack);
+        },
+    );
+}
+
+/// [`Events::on_payload`] on one adapter, for an event with no schema:
+/// the payload is only decoded.
+fn on_decoded<S, A, T, F, Fut, R>(
+    socket: &SocketRef<A>,
+    wiring: Wiring<S, A>,
+    event: &'static str,
+    handler: F,
+) where
+    S: Send + Sync + 'static,
+    A: Adapted,
+    T: DeserializeOwned + Send + Sync + 'static,
+    F: FnOnce(Arc<S>, EventContext, T) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoAck,
+{
+    socket.on(
+        event,
+        move |socket: SocketRef<A>,
+              TryData(payload): TryData<T>,
+              ack: AckSender<A>,
+              AckRequested(ack_requested): AckRequested| async move {
+            // Held until the ack is sent: shutdown waits for it.
+            let Some(_in_flight) = admit(&wiring.in_flight) else {
+                return refuse(&socket, event, ack, ack_requested);
+            };
+            match payload {
+                Ok(payload) => {
+                    let (service, cx) = wiring.call(socket, event, ack_requested);
+                    handler(service, cx, payload).await.send(ack);
+                }
+                Err(err) => PayloadError::new(event, vec![unreadable(&err, "type")]).answer(
+                    &socket,
+                    ack,
+                    ack_requested,
+                ),
+            }
+        },
+    );
+}
+
+/// [`Events::on_payload`] on one adapter, for an event with a schema.
+fn on_checked<S, A, T, F, Fut, R>(
+    socket: &SocketRef<A>,
+    wiring: Wiring<S, A>,
+    schemas: Arc<PayloadSchemas>,
+    event: &'static str,
+    handler: F,
+) where
+    S: Send + Sync + 'static,
+    A: Adapted,
+    T: DeserializeOwned + Send + Sync + 'static,
+    F: FnOnce(Arc<S>, EventContext, T) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoAck,
+{
+    socket.on(
+        event,
+        move |socket: SocketRef<A>,
+              TryData(payload): TryData<serde_json::Value>,
+              ack: AckSender<A>,
+              AckRequested(ack_requested): AckRequested| async move {
+            let Some(_in_flight) = admit(&wiring.in_flight) else {
+                return refuse(&socket, event, ack, ack_requested);
+            };
+            match checked::<T>(&schemas, event, payload) {
+                Ok(payload) => {
+                    let (service, cx) = wiring.call(socket, event, ack_requested);
+                    handler(service, cx, payload).await.send(ack);
+                }
+                Err(violations) => {
+                    PayloadError::new(event, violations).answer(&socket, ack, ack_requested)
+                }
+            }
+        },
+    );
 }
 
 /// The payload, read as JSON, checked against the event's schema, then

@@ -11,14 +11,17 @@ use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::{SocketIo, SocketIoBuilder};
 use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
+use crate::adapter::{Io, RedisAdapter, with_io};
 use crate::gateway::Gateway;
+use crate::redis;
 
 /// Where the host serves the official socket.io client script (4.8.4),
 /// shipped inside this crate so that pages load it with no internet access.
@@ -55,6 +58,9 @@ pub struct Host {
     pages: Option<PathBuf>,
     gateways: Vec<Gateway>,
     limits: Limits,
+    /// Where broadcasts and rooms are shared with other hosts: `None`, in
+    /// this process only.
+    redis_url: Option<String>,
 }
 
 /// What a client may do, and how long it may stay silent. docs/host.md
@@ -87,6 +93,7 @@ const MAX_PENDING_VAR: &str = "GATESMITH_MAX_PENDING_DELAYED";
 const PING_INTERVAL_VAR: &str = "GATESMITH_PING_INTERVAL_MS";
 const PING_TIMEOUT_VAR: &str = "GATESMITH_PING_TIMEOUT_MS";
 const CORS_ORIGINS_VAR: &str = "GATESMITH_CORS_ORIGINS";
+const REDIS_URL_VAR: &str = "GATESMITH_REDIS_URL";
 
 impl Default for Host {
     fn default() -> Self {
@@ -102,15 +109,17 @@ impl Host {
             pages: None,
             gateways: Vec::new(),
             limits: Limits::default(),
+            redis_url: None,
         }
     }
 
     /// A host configured by the environment: the port named by `PORT`
     /// (else 3000) and the limits named by `GATESMITH_MAX_PAYLOAD_BYTES`,
     /// `GATESMITH_MAX_PENDING_DELAYED`, `GATESMITH_PING_INTERVAL_MS`,
-    /// `GATESMITH_PING_TIMEOUT_MS` and `GATESMITH_CORS_ORIGINS` (each unset
-    /// variable leaves its default; docs/host.md). A value that does not
-    /// parse is an error naming its variable, never a silent default.
+    /// `GATESMITH_PING_TIMEOUT_MS` and `GATESMITH_CORS_ORIGINS`, and the
+    /// Redis server named by `GATESMITH_REDIS_URL` ([`Host::redis`]) (each
+    /// unset variable leaves its default; docs/host.md). A value that does
+    /// not parse is an error naming its variable, never a silent default.
     pub fn from_env() -> std::io::Result<Self> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -171,6 +180,13 @@ impl Host {
                 }
                 host.limits.cors_origins = Some(origins);
             }
+        }
+        if let Some(text) = var(REDIS_URL_VAR).filter(|text| !text.trim().is_empty()) {
+            let url = text.trim();
+            if let Err(why) = redis::check_url(url) {
+                return Err(invalid(format!("{REDIS_URL_VAR}: {why}")));
+            }
+            host.redis_url = Some(url.to_owned());
         }
         Ok(host)
     }
@@ -244,6 +260,20 @@ impl Host {
         self
     }
 
+    /// Shares broadcasts and rooms with every host given the same Redis
+    /// server (7 or later; `redis://[user:password@]host[:port][/db]`):
+    /// an emission to everyone, to others or to a room reaches the matching
+    /// clients of every host, and a client of any host may join a room.
+    /// The host connects at [`Host::bind`], which fails if Redis cannot be
+    /// reached; later outages are retried, and broadcasts sent meanwhile
+    /// are lost (logged). Clients must stay on one host: behind a load
+    /// balancer, use sticky sessions or the WebSocket transport only
+    /// (docs/host.md).
+    pub fn redis(mut self, url: impl Into<String>) -> Self {
+        self.redis_url = Some(url.into());
+        self
+    }
+
     /// Adds a gateway.
     pub fn gateway(mut self, gateway: impl Into<Gateway>) -> Self {
         self.gateways.push(gateway.into());
@@ -256,12 +286,6 @@ impl Host {
         limits.check()?;
         let cors = limits.cors_layer()?;
         let in_flight = TaskTracker::new();
-        let (layer, io) = SocketIo::builder()
-            .max_payload(limits.max_payload_bytes as u64)
-            .ws_max_message_size(limits.max_payload_bytes)
-            .ping_interval(limits.ping_interval)
-            .ping_timeout(limits.ping_timeout)
-            .build_layer();
         if let Some((name, problem)) =
             (self.gateways.iter()).find_map(|gateway| Some((gateway.name(), gateway.problem()?)))
         {
@@ -269,14 +293,6 @@ impl Host {
                 std::io::ErrorKind::InvalidData,
                 format!("gateway {name}: {problem}: regenerate it with `gatesmith generate`"),
             ));
-        }
-        for gateway in self.gateways {
-            tracing::info!(
-                gateway = gateway.name(),
-                ns = gateway.namespace(),
-                "gateway ready"
-            );
-            gateway.attach(&io, &in_flight, limits.max_pending_delayed);
         }
         let mut router = Router::new().route(
             SOCKET_IO_CLIENT_PATH,
@@ -290,7 +306,29 @@ impl Host {
         if let Some(pages) = self.pages {
             router = router.fallback_service(ServeDir::new(pages));
         }
-        router = router.layer(layer);
+        let io = match &self.redis_url {
+            None => {
+                let (layer, io) = with_limits(SocketIo::builder(), &limits).build_layer();
+                router = router.layer(layer);
+                Io::Local(io)
+            }
+            Some(url) => {
+                let adapter = redis::connect(url).await?;
+                let builder = SocketIo::builder().with_adapter::<RedisAdapter>(adapter);
+                let (layer, io) = with_limits(builder, &limits).build_layer();
+                router = router.layer(layer);
+                Io::Redis(io)
+            }
+        };
+        for gateway in self.gateways {
+            let (name, ns) = (gateway.name().to_owned(), gateway.namespace().to_owned());
+            if let Err(why) = (gateway.attach(&io, &in_flight, limits.max_pending_delayed)).await {
+                return Err(std::io::Error::other(format!(
+                    "gateway {name} on {ns}: cannot share it through Redis: {why}"
+                )));
+            }
+            tracing::info!(gateway = name, ns, "gateway ready");
+        }
         if let Some(cors) = cors {
             // Outside socket.io's layer, so that its preflight answers
             // reach `/socket.io/` too.
@@ -356,7 +394,7 @@ pub struct Bound {
     listener: tokio::net::TcpListener,
     local_addr: SocketAddr,
     router: Router,
-    io: SocketIo,
+    io: Io,
     in_flight: TaskTracker,
 }
 
@@ -419,14 +457,14 @@ impl Bound {
             // request: closing its session before that request comes would
             // lose the acks just sent. It asks again as soon as it has its
             // last answer, so a moment is enough.
-            let polling = (io.nsps().into_iter())
+            let polling = with_io!(&io, |io| (io.nsps().into_iter())
                 .flat_map(|ns| ns.sockets())
-                .any(|socket| socket.transport_type() == socketioxide::TransportType::Polling);
+                .any(|socket| socket.transport_type() == socketioxide::TransportType::Polling));
             if polling {
                 tokio::time::sleep(POLLING_FLUSH).await;
             }
             tracing::info!("shutting down: disconnecting clients");
-            io.close().await;
+            with_io!(&io, |io| io.close().await);
             let _ = stop_accepting.send(());
             let _ = disconnected.send(());
         });
@@ -496,7 +534,12 @@ struct ShuttingDown<'a> {
 }
 
 /// Answers a message that [`admit`] refused.
-pub(crate) fn refuse(socket: &SocketRef, event: &str, ack: AckSender, ack_requested: bool) {
+pub(crate) fn refuse<A: Adapter>(
+    socket: &SocketRef<A>,
+    event: &str,
+    ack: AckSender<A>,
+    ack_requested: bool,
+) {
     tracing::debug!(socket = %socket.id, event, "shutting down: message refused");
     let refusal = ShuttingDown {
         status: "error",
@@ -566,6 +609,15 @@ async fn own_request_parts(mut request: Request) -> Request {
         *original = uri;
     }
     request
+}
+
+/// `builder` with the host's limits.
+fn with_limits<A: Adapter>(builder: SocketIoBuilder<A>, limits: &Limits) -> SocketIoBuilder<A> {
+    builder
+        .max_payload(limits.max_payload_bytes as u64)
+        .ws_max_message_size(limits.max_payload_bytes)
+        .ping_interval(limits.ping_interval)
+        .ping_timeout(limits.ping_timeout)
 }
 
 impl Limits {

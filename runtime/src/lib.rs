@@ -23,15 +23,18 @@
 //! ```
 
 mod ack;
+mod adapter;
 mod context;
 mod delayed;
 mod gateway;
 pub mod guard;
 mod host;
+mod redis;
 mod text;
 mod validate;
 
 pub use ack::{Ack, Forbidden, GuardError, IntoAck, PayloadError};
+pub use adapter::{RedisAdapter, Socket};
 pub use context::{AskError, Askable, EventContext, ServerEvent, To};
 pub use gateway::{Events, Gateway, GatewayBuilder, Verdict};
 pub use host::{Bound, Host, SOCKET_IO_CLIENT_PATH};

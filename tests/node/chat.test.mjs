@@ -7,52 +7,13 @@
 
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Manager } from 'socket.io-client';
+import * as chat from './chat-client.mjs';
+import { send, receives, never } from './chat-client.mjs';
 
 const URL_ = process.env.GATESMITH_URL;
 if (!URL_) throw new Error('GATESMITH_URL is not set');
-const TIMEOUT_MS = 4000;
-const EVENTS = ['joined', 'left', 'said', 'typing', 'away', 'exception'];
-const open = [];
-afterEach(() => {
-  for (const socket of open.splice(0)) socket.close();
-});
-
-/** A connected chat client that records every server event it gets. */
-async function client() {
-  const socket = new Manager(URL_, { transports: ['websocket'], reconnection: false }).socket('/chat');
-  open.push(socket);
-  const got = [];
-  for (const event of EVENTS) socket.on(event, (data) => got.push({ event, data }));
-  await new Promise((resolve, reject) => {
-    socket.on('connect', resolve);
-    socket.on('connect_error', reject);
-  });
-  return { socket, got, id: socket.id };
-}
-
-const send = (c, event, payload) => c.socket.timeout(TIMEOUT_MS).emitWithAck(event, payload);
-
-/** Resolves once `c` got an event matching `wanted`. */
-async function receives(c, wanted, what) {
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const hit = c.got.find((e) => e.event === wanted.event && JSON.stringify(e.data) === JSON.stringify(wanted.data));
-    if (hit) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what}: never got ${JSON.stringify(wanted)}; got ${JSON.stringify(c.got)}`);
-}
-
-/**
- * After `marker` (an event every client in the check receives last) has
- * arrived at `c`, `c` must not have received `unwanted`: events of one
- * emission reach clients in order, so waiting for a later one is enough.
- */
-function never(c, unwanted, what) {
-  const hit = c.got.find((e) => e.event === unwanted.event && JSON.stringify(e.data) === JSON.stringify(unwanted.data));
-  assert.equal(hit, undefined, `${what}: got ${JSON.stringify(hit)}`);
-}
+afterEach(chat.closeAll);
+const client = () => chat.client(URL_);
 
 test('a message to a room reaches its members, the sender included, and no one else', async () => {
   const [a, b, c] = [await client(), await client(), await client()];

@@ -1,5 +1,6 @@
-//! A gateway process (`tests/bin/slow_gateway.rs`) started for a test, with
-//! its environment, its port, and its stdout and stderr read line by line.
+//! A gateway process (`tests/bin/slow_gateway.rs`, or another) started for
+//! a test, with its environment, its port, and its stdout and stderr read
+//! line by line.
 //! Included with `#[path]` by the tests that need a real process.
 // Each test uses part of it.
 #![allow(dead_code)]
@@ -37,7 +38,12 @@ impl GatewayProcess {
     /// Starts the slow gateway on a free port with `env` set (and
     /// `RUST_LOG=info`), and waits until it serves.
     pub fn start(env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_slow-gateway"))
+        Self::start_program(env!("CARGO_BIN_EXE_slow-gateway"), env)
+    }
+
+    /// [`GatewayProcess::start`] for another gateway binary.
+    pub fn start_program(program: &str, env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(program)
             .env("PORT", "0")
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
@@ -45,7 +51,7 @@ impl GatewayProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start the slow gateway");
+            .unwrap_or_else(|err| panic!("start {program}: {err}"));
         let (tx, lines) = mpsc::channel();
         if let Some(stdout) = child.stdout.take() {
             let tx = tx.clone();

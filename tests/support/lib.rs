@@ -72,10 +72,21 @@ pub fn npm_install() {
 /// Runs `node --test FILE` from `tests/node` against `url`, with `env` set
 /// besides, and fails the test with Node's report when any of its tests fail.
 pub fn node_test(file: &str, url: &str, env: &[(&str, &Path)]) {
+    node_test_matching(file, None, url, env);
+}
+
+/// [`node_test`], running only the tests whose names match `pattern` (a
+/// regular expression) when one is given.
+pub fn node_test_matching(file: &str, pattern: Option<&str>, url: &str, env: &[(&str, &Path)]) {
     npm_install();
     let dir = root().join("tests/node");
-    let output = Command::new("node")
-        .args(["--test", "--test-reporter=spec", file])
+    let mut command = Command::new("node");
+    command.args(["--test", "--test-reporter=spec"]);
+    if let Some(pattern) = pattern {
+        command.arg(format!("--test-name-pattern={pattern}"));
+    }
+    let output = command
+        .arg(file)
         .env("GATESMITH_URL", url)
         .envs(env.iter().copied())
         .current_dir(&dir)
