@@ -368,9 +368,9 @@ fn diagnostics(input: &str) -> Vec<gatesmith::diagnostic::SpecError> {
     let path = Path::new("specs/fuzz.yaml");
     let checked = gatesmith::load_one(path, "specs/fuzz.yaml", input);
     match checked {
-        Ok(gateway) => {
+        Ok(gateways) => {
             // A spec the model accepts must render: render errors are bugs.
-            if let Err(err) = gatesmith::render::render(&[gateway], &Templates::builtin()) {
+            if let Err(err) = gatesmith::render::render(&gateways, &Templates::builtin()) {
                 panic!("a checked spec failed to render: {err}");
             }
             Vec::new()

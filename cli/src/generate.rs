@@ -88,37 +88,35 @@ pub fn load_with(specs: &Path, extra: &[(PathBuf, String)]) -> Result<Vec<Gatewa
     let mut errors = Vec::new();
     for (path, source) in &sources {
         let shown = path.to_string_lossy().replace('\\', "/");
-        match load_one(path, &shown, source) {
-            Ok(gateway) => {
-                // Placed at `key` of this spec, read again: only on this error path.
-                let mut refuse = |key: &str, message: String| {
-                    errors.extend(spec::read(path, source).file.error(&[key], message));
-                };
-                if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
-                    refuse(
-                        "gateway",
-                        format!(
-                            "gateway {:?} becomes the module `{}`, as {} does: rename one",
-                            gateway.name, gateway.module, other.spec_path
-                        ),
-                    );
-                } else if let Some(other) =
-                    gateways.iter().find(|g| g.namespace == gateway.namespace)
-                {
-                    // socketioxide keeps one handler per namespace: the
-                    // second gateway would silently replace the first.
-                    refuse(
-                        "namespace",
-                        format!(
-                            "namespace {:?} is already served by gateway {:?} ({}): give each gateway its own namespace",
-                            gateway.namespace, other.name, other.spec_path
-                        ),
-                    );
-                } else {
-                    gateways.push(gateway);
+        for read in spec::read(path, source) {
+            let (gateway, file) = match check(read, &shown) {
+                Ok(checked) => checked,
+                Err(found) => {
+                    errors.extend(found);
+                    continue;
                 }
+            };
+            if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
+                errors.extend(file.error(
+                    &["gateway"],
+                    format!(
+                        "gateway {:?} becomes the module `{}`, as {} does: rename one",
+                        gateway.name, gateway.module, other.spec_path
+                    ),
+                ));
+            } else if let Some(other) = gateways.iter().find(|g| g.namespace == gateway.namespace) {
+                // socketioxide keeps one handler per namespace: the second
+                // gateway would silently replace the first.
+                errors.extend(file.error(
+                    &["namespace"],
+                    format!(
+                        "namespace {:?} is already served by gateway {:?} ({}): give each gateway its own namespace",
+                        gateway.namespace, other.name, other.spec_path
+                    ),
+                ));
+            } else {
+                gateways.push(gateway);
             }
-            Err(found) => errors.extend(found),
         }
     }
     if sources.is_empty() {
@@ -137,13 +135,31 @@ pub fn load_with(specs: &Path, extra: &[(PathBuf, String)]) -> Result<Vec<Gatewa
 }
 
 /// Reads and checks one spec file: every error in it, in file order, or
-/// the gateway it declares. `shown` is its path as headers name it.
-pub fn load_one(path: &Path, shown: &str, source: &str) -> Result<Gateway, Vec<SpecError>> {
-    let read = spec::read(path, source);
+/// the gateways it declares. `shown` is its path as headers name it.
+pub fn load_one(path: &Path, shown: &str, source: &str) -> Result<Vec<Gateway>, Vec<SpecError>> {
+    let mut gateways = Vec::new();
+    let mut errors = Vec::new();
+    for read in spec::read(path, source) {
+        match check(read, shown) {
+            Ok((gateway, _)) => gateways.push(gateway),
+            Err(found) => errors.extend(found),
+        }
+    }
+    if errors.is_empty() {
+        Ok(gateways)
+    } else {
+        errors.sort_by_key(|err| err.position);
+        Err(errors)
+    }
+}
+
+/// Checks one gateway of a spec file: the gateway, with the file to place
+/// errors about it, or every error in it, in file order.
+fn check(read: spec::Read, shown: &str) -> Result<(Gateway, spec::SpecFile), Vec<SpecError>> {
     let mut errors = read.errors;
     if let Some(spec) = &read.spec {
         match model::check(spec, &read.file, shown) {
-            Ok(gateway) if errors.is_empty() => return Ok(gateway),
+            Ok(gateway) if errors.is_empty() => return Ok((gateway, read.file)),
             Ok(_) => {}
             Err(found) => errors.extend(found),
         }
@@ -302,6 +318,38 @@ mod tests {
         assert!(
             message.contains("b.yaml:2:1"),
             "at b's namespace: {message}"
+        );
+    }
+
+    #[test]
+    fn one_file_may_hold_several_gateways_each_checked_as_if_alone() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let two = "gateway: a\nnamespace: /a\nevents: { ping: { ack: pong } }\n---\ngateway: b\nnamespace: /b\n";
+        std::fs::write(dir.path().join("both.yaml"), two).expect("write");
+        let gateways = load(dir.path()).expect("two gateways in one file");
+        let names: Vec<(&str, &str)> = (gateways.iter())
+            .map(|g| (g.name.as_str(), g.namespace.as_str()))
+            .collect();
+        assert_eq!(names, [("a", "/a"), ("b", "/b")]);
+
+        // An error in the second is placed in the whole file; a clash
+        // between the two is caught as between two files.
+        let bad = "gateway: a\nnamespace: /a\n---\ngateway: b\nnamespace: /a\nevents: { ping: { ack: pong, bogus: 2 } }\n";
+        std::fs::write(dir.path().join("both.yaml"), bad).expect("write");
+        let Err(GenerateError::Spec(errors)) = load(dir.path()) else {
+            panic!("a broken second gateway was accepted");
+        };
+        let shown = errors[0].to_string();
+        assert!(shown.contains("both.yaml:6:"), "{shown}");
+        let clash = "gateway: a\nnamespace: /a\n---\ngateway: b\nnamespace: /a\n";
+        std::fs::write(dir.path().join("both.yaml"), clash).expect("write");
+        let Err(GenerateError::Spec(errors)) = load(dir.path()) else {
+            panic!("two gateways on /a in one file were accepted");
+        };
+        let shown = errors[0].to_string();
+        assert!(
+            shown.contains("both.yaml:5:1") && shown.contains("already served by gateway \"a\""),
+            "{shown}"
         );
     }
 }

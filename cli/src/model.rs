@@ -1591,6 +1591,7 @@ mod tests {
 
     fn check_str(source: &str) -> Result<Gateway, Vec<SpecError>> {
         crate::load_one(Path::new("specs/t.yaml"), "specs/t.yaml", source)
+            .map(|mut gateways| gateways.remove(0))
     }
 
     fn errors(source: &str) -> Vec<String> {

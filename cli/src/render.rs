@@ -75,7 +75,10 @@ pub fn render(gateways: &[Gateway], templates: &Templates) -> Result<Vec<File>, 
             ),
         });
     }
-    let specs: Vec<&str> = gateways.iter().map(|g| g.spec_path.as_str()).collect();
+    let mut specs: Vec<&str> = gateways.iter().map(|g| g.spec_path.as_str()).collect();
+    // A file holding several gateways is named once.
+    specs.sort_unstable();
+    specs.dedup();
     let lib = render(
         "lib.rs.jinja",
         context! {
@@ -603,8 +606,8 @@ mod tests {
 
     fn render_str(source: &str) -> Vec<File> {
         let path = std::path::Path::new("specs/t.yaml");
-        let gateway = crate::load_one(path, "specs/t.yaml", source).unwrap();
-        render(&[gateway], &Templates::builtin()).unwrap()
+        let gateways = crate::load_one(path, "specs/t.yaml", source).unwrap();
+        render(&gateways, &Templates::builtin()).unwrap()
     }
 
     #[test]

@@ -395,6 +395,15 @@ pub struct SpecFile {
 }
 
 impl SpecFile {
+    fn new(path: &Path, source: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            source: source.to_owned(),
+            tree: None,
+            tainted: Vec::new(),
+        }
+    }
+
     /// An error about the key at the end of `at` (mapping keys from the top,
     /// such as `["events", "createAaa", "payload"]`); `None` if it is under a
     /// part of the spec that already has a parse error.
@@ -442,19 +451,16 @@ pub struct Read {
 /// After this many errors in one file the rest is not worth reading.
 const MAX_ERRORS: usize = 50;
 
-/// Reads one spec file, reporting every error in it, not just the first:
-/// each bad node is reported, then left out, and the file read again.
-pub fn read(path: &Path, source: &str) -> Read {
+/// Reads one spec file: one [`Read`] per gateway it holds (YAML documents
+/// separated by `---`), each reporting every error in it, not just the
+/// first. A file that is not YAML is one `Read` with that error.
+pub fn read(path: &Path, source: &str) -> Vec<Read> {
     // A byte order mark is not part of the first key.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let mut file = SpecFile {
-        path: path.to_owned(),
-        source: source.to_owned(),
-        tree: None,
-        tainted: Vec::new(),
-    };
-    let tree = match yaml::parse(source) {
-        Ok(tree) => tree,
+    match yaml::parse(source) {
+        Ok(documents) => (documents.into_iter())
+            .map(|tree| read_document(path, source, tree))
+            .collect(),
         Err((mark, message)) => {
             let error = SpecError::new(
                 path,
@@ -463,13 +469,19 @@ pub fn read(path: &Path, source: &str) -> Read {
                 format!("this is not valid YAML: {message}"),
             )
             .with_help("YAML nests by indentation with spaces; quote strings holding `: `, `#`, `{` or `[`");
-            return Read {
-                file,
+            vec![Read {
+                file: SpecFile::new(path, source),
                 spec: None,
                 errors: vec![error],
-            };
+            }]
         }
-    };
+    }
+}
+
+/// Reads one document of a spec file: each bad node is reported, then left
+/// out, and the document read again.
+fn read_document(path: &Path, source: &str, tree: Node) -> Read {
+    let mut file = SpecFile::new(path, source);
     // Which node an error is about is looked up only once there is one: a
     // valid spec, the usual case, never pays for the index.
     let mut nodes = None;
@@ -535,9 +547,11 @@ pub fn read(path: &Path, source: &str) -> Read {
     Read { file, spec, errors }
 }
 
-/// Reads one spec file; every error if there is any.
+/// Reads the first gateway of a spec file; every error in it if there is any.
 pub fn parse(path: &Path, source: &str) -> Result<Spec, Vec<SpecError>> {
-    let read = read(path, source);
+    let Some(read) = read(path, source).into_iter().next() else {
+        return Err(Vec::new());
+    };
     match read.spec {
         Some(spec) if read.errors.is_empty() => Ok(spec),
         _ => Err(read.errors),

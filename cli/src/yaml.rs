@@ -119,8 +119,9 @@ impl Node {
 /// aliases is refused instead of exhausting memory.
 const MAX_NODES: usize = 100_000;
 
-/// Parses one YAML document. An empty file is `Null`.
-pub fn parse(source: &str) -> Result<Node, (Mark, String)> {
+/// Parses every YAML document of `source` (separated by `---`), in order.
+/// An empty file is one `Null` document.
+pub fn parse(source: &str) -> Result<Vec<Node>, (Mark, String)> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(source);
     parser
@@ -129,19 +130,14 @@ pub fn parse(source: &str) -> Result<Node, (Mark, String)> {
     if let Some(error) = builder.error {
         return Err(error);
     }
-    let mut documents = builder.documents.into_iter();
-    let first = documents.next().unwrap_or(Node {
-        id: 0,
-        mark: Mark { line: 1, column: 1 },
-        value: Value::Null,
-    });
-    if let Some(second) = documents.next() {
-        return Err((
-            second.mark,
-            "a second YAML document (after `---`): a spec file holds one gateway; put the other in a file of its own".to_owned(),
-        ));
+    if builder.documents.is_empty() {
+        builder.documents.push(Node {
+            id: 0,
+            mark: Mark { line: 1, column: 1 },
+            value: Value::Null,
+        });
     }
-    Ok(first)
+    Ok(builder.documents)
 }
 
 #[derive(Default)]
@@ -284,9 +280,11 @@ mod tests {
 
     #[test]
     fn keeps_positions_duplicates_and_types() {
-        let tree =
+        let [tree] = <[Node; 1]>::try_from(
             parse("gateway: aaa\nevents:\n  a: { ack: 1 }\n  a: [x, 2.5, 'true', true, ~]\n")
-                .unwrap();
+                .unwrap(),
+        )
+        .unwrap();
         let Value::Map(top) = &tree.value else {
             panic!("{tree:?}")
         };
@@ -333,9 +331,16 @@ mod tests {
     }
 
     #[test]
-    fn one_document_per_file() {
-        let (mark, message) = parse("gateway: a\n---\ngateway: b\n").unwrap_err();
-        assert_eq!(mark.line, 3);
-        assert!(message.contains("one gateway"), "{message}");
+    fn each_document_is_a_tree_placed_in_the_whole_file() {
+        let documents = parse("gateway: a\n---\ngateway: b\n").unwrap();
+        let marks: Vec<_> = (documents.iter())
+            .map(|doc| doc.locate(&["gateway"]).map(|(key, _)| key.line))
+            .collect();
+        assert_eq!(marks, [Some(1), Some(3)]);
+        assert_eq!(
+            parse("").unwrap().len(),
+            1,
+            "an empty file is one empty document"
+        );
     }
 }

@@ -21,8 +21,8 @@ afterEach(() => {
 });
 
 /** Connects with `auth`; resolves with the socket, or rejects with the connect_error. */
-function connect(auth) {
-  const socket = new Manager(URL_, { transports: ['websocket'], reconnection: false }).socket('/guarded', { auth });
+function connect(auth, namespace = '/guarded') {
+  const socket = new Manager(URL_, { transports: ['websocket'], reconnection: false }).socket(namespace, { auth });
   open.push(socket);
   const got = [];
   socket.on('announcement', (data) => got.push({ event: 'announcement', data }));
@@ -42,6 +42,12 @@ test('without a token, or with a wrong one, the connection is refused with a rea
   await assert.rejects(connect(undefined), { message: 'unauthorized: connect with a token (auth: { token })' });
   await assert.rejects(connect({ token: 'guess' }), { message: 'unauthorized: the token is not valid' });
   await assert.rejects(connect({ token: '' }), { message: 'unauthorized: the token is not valid' });
+});
+
+test('the guard is its gateway\'s alone: the other gateway of the same spec file admits anyone', async () => {
+  const anyone = await connect(undefined, '/open');
+  assert.equal(await send(anyone, 'hello'), `hello ${anyone.socket.id}`);
+  await assert.rejects(connect(undefined), { message: 'unauthorized: connect with a token (auth: { token })' });
 });
 
 test('a known token connects', async () => {

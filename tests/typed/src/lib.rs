@@ -9,6 +9,10 @@ pub mod guarded;
 
 #[rustfmt::skip]
 #[cfg(not(doctest))]
+pub mod open;
+
+#[rustfmt::skip]
+#[cfg(not(doctest))]
 pub mod typed;
 
 /// The folder of the generated page, for `Host::pages`.
