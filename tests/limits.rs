@@ -350,6 +350,56 @@ fn cors_lets_a_listed_origin_in_and_no_other() {
     }
 }
 
+/// Opens a WebSocket to socket.io as a browser page of `origin` would (no
+/// `Origin` header: as a client outside a browser); the handshake's HTTP
+/// status: 101 when it was let in.
+async fn websocket_status(port: u16, origin: Option<&str>) -> u16 {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
+    let mut request = url.into_client_request().expect("a request");
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().expect("a header value"));
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((_, response)) => response.status().as_u16(),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(err) => panic!("{origin:?}: {err}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_origins_listed_a_websocket_from_another_origin_is_refused() {
+    let server = GatewayProcess::start(&[("GATESMITH_CORS_ORIGINS", "https://app.example.com")]);
+    let port = server.port;
+    let own = format!("http://127.0.0.1:{port}");
+    for (origin, expected) in [
+        (Some("https://app.example.com"), 101),
+        (Some("HTTPS://APP.EXAMPLE.COM"), 101),
+        (Some(own.as_str()), 101),
+        (None, 101),
+        (Some("https://evil.example"), 403),
+        (Some("http://app.example.com"), 403),
+        (Some("null"), 403),
+    ] {
+        assert_eq!(websocket_status(port, origin).await, expected, "{origin:?}");
+    }
+    // The same for long-polling, beside CORS.
+    let (status, _, body) = handshake(port, "https://evil.example");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("GATESMITH_CORS_ORIGINS"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_origins_listed_a_websocket_from_any_origin_connects() {
+    let server = GatewayProcess::start(&[]);
+    assert_eq!(
+        websocket_status(server.port, Some("https://evil.example")).await,
+        101
+    );
+}
+
 #[test]
 fn without_cors_origins_no_other_origin_is_allowed() {
     let server = GatewayProcess::start(&[]);

@@ -248,9 +248,11 @@ impl Host {
     /// Lets pages from these origins (`https://app.example.com`,
     /// `http://localhost:5173`; `*` for any) reach the host from a browser
     /// (CORS). By default no CORS header is sent, so browsers let only
-    /// pages of the host's own origin use HTTP long-polling. CORS is a
-    /// browser rule for HTTP requests: it does not apply to WebSocket
-    /// handshakes, nor to clients outside a browser.
+    /// pages of the host's own origin use HTTP long-polling. With origins
+    /// listed (not `*`), a socket.io request whose `Origin` is neither
+    /// listed nor the host's own gets 403, WebSocket handshakes included,
+    /// which browsers send from any page, CORS or not. Clients outside a
+    /// browser send no `Origin` and are not concerned.
     pub fn cors_origins<I, S>(mut self, origins: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -330,6 +332,14 @@ impl Host {
             tracing::info!(gateway = name, ns, "gateway ready");
         }
         if let Some(cors) = cors {
+            if let Some(origins) = limits.listed_origins() {
+                // Inside the CORS layer, so that a refusal still says
+                // `Vary: Origin` to caches.
+                router = router.layer(axum::middleware::from_fn_with_state(
+                    origins,
+                    refuse_unlisted_origins,
+                ));
+            }
             // Outside socket.io's layer, so that its preflight answers
             // reach `/socket.io/` too.
             router = router.layer(cors);
@@ -568,6 +578,52 @@ async fn refuse_new_sessions(
     next.run(request).await
 }
 
+/// The origins a host lists ([`Host::cors_origins`]), lowercased.
+type ListedOrigins = std::sync::Arc<Vec<String>>;
+
+/// With origins listed, a socket.io request from a page of any other
+/// origin gets 403. CORS alone keeps such a page from reading long-polling
+/// answers, but not from opening a WebSocket (browsers apply no CORS to
+/// it): without this, any site could connect in its visitor's name
+/// ("cross-site WebSocket hijacking"). A request without `Origin` (not a
+/// browser's) and a page of the host's own origin pass.
+async fn refuse_unlisted_origins(
+    axum::extract::State(listed): axum::extract::State<ListedOrigins>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let origin = request.headers().get(header::ORIGIN);
+    if request.uri().path().starts_with("/socket.io/")
+        && let Some(origin) = origin
+        && !origin_admitted(&listed, origin, request.headers().get(header::HOST))
+    {
+        tracing::info!(origin = ?origin, "socket.io request from an unlisted origin refused");
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "this origin may not connect: list it in GATESMITH_CORS_ORIGINS",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether a page of `origin` may connect: it is listed, or it is the
+/// host's own (`http://` or `https://` and the `Host` the page asked for).
+fn origin_admitted(listed: &[String], origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.to_ascii_lowercase();
+    if listed.contains(&origin) {
+        return true;
+    }
+    let own = host.and_then(|host| host.to_str().ok());
+    let served = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    matches!((served, own), (Some(served), Some(own)) if served.eq_ignore_ascii_case(own))
+}
+
 /// Whether `request` opens a socket.io session: it has no `sid` yet.
 fn opens_session(request: &Request) -> bool {
     request.uri().path().starts_with("/socket.io/")
@@ -632,6 +688,20 @@ impl Limits {
             ));
         }
         Ok(())
+    }
+
+    /// The origins listed, lowercased, unless none were or `*` was.
+    fn listed_origins(&self) -> Option<ListedOrigins> {
+        let origins = self.cors_origins.as_ref()?;
+        if origins.iter().any(|origin| origin == "*") {
+            return None;
+        }
+        Some(std::sync::Arc::new(
+            origins
+                .iter()
+                .map(|origin| origin.to_ascii_lowercase())
+                .collect(),
+        ))
     }
 
     /// The CORS layer for the origins given, if any were.
