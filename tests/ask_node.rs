@@ -1,28 +1,39 @@
 //! Server-to-client acks: a service asks the sender a declared server event
 //! (`confirm`, whose `reply` is a boolean) with a timeout, and gets the
-//! answer, the timeout or an unreadable answer as a typed result
-//! (tests/node/ask.test.mjs says what each test asserts).
+//! answer, the timeout or an unreadable answer as a typed result; and a
+//! spec's emission with `ask:` (`vote`) hands the answer to the service's
+//! `confirm_answered` (tests/node/ask.test.mjs says what each test asserts).
 
 use std::time::Duration;
 
-use gatesmith_runtime::{AskError, EventContext};
+use gatesmith_runtime::{AskError, EventContext, To};
 use gatesmith_typed::typed::{self, ConfirmData, TypedService, server_events::Confirm};
 
 /// Asks before rating: the client's answer decides the ack.
 struct Asking;
 
 impl TypedService for Asking {
+    /// `vote` asks `confirm` from the spec (`ask: 500ms`): the answer comes
+    /// here, and goes back to the sender as `outcome`.
+    async fn confirm_answered(&self, answer: Result<bool, AskError>, cx: &EventContext) {
+        cx.emit(To::Sender, "outcome", &describe(answer)).await;
+    }
+
     async fn rate(&self, payload: i64, cx: &EventContext) -> String {
         let question = ConfirmData {
             question: format!("rate {payload}?"),
         };
-        match cx.ask(Confirm, &question, Duration::from_millis(500)).await {
-            Ok(true) => "confirmed".to_owned(),
-            Ok(false) => "declined".to_owned(),
-            Err(AskError::Timeout) => "no answer".to_owned(),
-            Err(AskError::Unreadable(why)) => format!("could not read the answer: {why}"),
-            Err(err) => err.to_string(),
-        }
+        describe(cx.ask(Confirm, &question, Duration::from_millis(500)).await)
+    }
+}
+
+fn describe(answer: Result<bool, AskError>) -> String {
+    match answer {
+        Ok(true) => "confirmed".to_owned(),
+        Ok(false) => "declined".to_owned(),
+        Err(AskError::Timeout) => "no answer".to_owned(),
+        Err(AskError::Unreadable(why)) => format!("could not read the answer: {why}"),
+        Err(err) => err.to_string(),
     }
 }
 

@@ -47,6 +47,9 @@ pub struct ServerEvent {
     pub data: Option<Type>,
     /// What the client answers when asked (`reply:`): the event is `Askable`.
     pub reply: Option<Type>,
+    /// The service method that gets the answer, when an emission of the
+    /// spec asks it (`ask:`).
+    pub answered: Option<String>,
 }
 
 /// A Rust type for a payload.
@@ -201,6 +204,18 @@ pub struct Emission {
     pub event: String,
     pub data: Data,
     pub after_ms: u64,
+    /// The sender is asked: its answer goes to a service method.
+    pub ask: Option<Ask>,
+}
+
+/// An emission that waits for the sender's answer (`ask:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ask {
+    pub timeout_ms: u64,
+    /// The server event's marker type: `Confirm`.
+    pub marker: String,
+    /// The service method that gets the answer: `confirm_answered`.
+    pub method: String,
 }
 
 /// A value to send, with the payload interpolated where the spec says so.
@@ -342,6 +357,26 @@ impl Checker<'_> {
                 self.error(&["on_disconnect", "after"], "on_disconnect emissions cannot be delayed: a socket's delayed emissions end when it disconnects");
             }
         }
+        let mut declared_server_events = declared_server_events;
+        let asked = (events.iter().flat_map(|e| &e.emits))
+            .chain(&on_connect)
+            .filter_map(|emission| Some((emission.event.as_str(), emission.ask.as_ref()?)));
+        for (event, ask) in asked {
+            let Some(declared) = (declared_server_events.iter_mut()).find(|d| d.name == event)
+            else {
+                continue;
+            };
+            if declared.answered.is_some() {
+                continue;
+            }
+            if let Some(other) = methods.get(&ask.method) {
+                self.error(
+                    &["server_events", event],
+                    format!("the answers to `{event}` go to the Rust method `{}`, as {other} does: rename one of them", ask.method),
+                );
+            }
+            declared.answered = Some(ask.method.clone());
+        }
         let gateway_ident = ident::snake(&spec.gateway);
         let mut gateway = Gateway {
             spec_path: spec_path.to_owned(),
@@ -426,6 +461,7 @@ impl Checker<'_> {
                 description: event.description.clone(),
                 data,
                 reply,
+                answered: None,
             });
         }
         declared
@@ -1097,7 +1133,7 @@ impl Checker<'_> {
                     None,
                     &r.event,
                     r.data.as_ref(),
-                    r.after,
+                    (r.after, None),
                     &reply_at,
                     payload.as_ref(),
                 )
@@ -1185,7 +1221,8 @@ impl Checker<'_> {
         (emissions.iter())
             .map(|e| {
                 let room = e.room.as_deref();
-                self.emission(e.to, room, &e.event, e.data.as_ref(), e.after, at, payload)
+                let timing = (e.after, e.ask);
+                self.emission(e.to, room, &e.event, e.data.as_ref(), timing, at, payload)
             })
             .collect()
     }
@@ -1197,7 +1234,7 @@ impl Checker<'_> {
         room: Option<&str>,
         event: &str,
         data: Option<&Value>,
-        after: Option<spec::Delay>,
+        (after, ask): (Option<spec::Delay>, Option<spec::Delay>),
         at: &[&str],
         payload: Option<&Type>,
     ) -> Emission {
@@ -1228,13 +1265,53 @@ impl Checker<'_> {
             }
             (_, None) => None,
         };
+        let ask = ask.and_then(|timeout| self.ask(to, event, timeout, after.is_some(), at));
         Emission {
             to,
             room,
             event: event.to_owned(),
             data,
             after_ms: after.map_or(0, |d| d.0),
+            ask,
         }
+    }
+
+    /// The question of an emission with `ask: timeout`, if it can be asked.
+    fn ask(
+        &mut self,
+        to: Target,
+        event: &str,
+        timeout: spec::Delay,
+        delayed: bool,
+        at: &[&str],
+    ) -> Option<Ask> {
+        let ask_at = [at, &["ask"]].concat();
+        let refusal = if to != Target::Sender {
+            Some("`ask:` waits for one client's answer: use it with `to: sender`".to_owned())
+        } else if delayed {
+            Some("`ask:` and `after:` do not go together: ask now, or emit later without waiting for an answer".to_owned())
+        } else if timeout.0 == 0 {
+            Some("`ask:` needs time for the answer, as `5s`".to_owned())
+        } else {
+            match self.spec.server_events.get(event) {
+                Some(declared) if declared.reply.is_some() => None,
+                Some(_) => Some(format!(
+                    "`{event}` declares no `reply:` under `server_events`: declare the schema of the answer there"
+                )),
+                None => Some(format!(
+                    "`ask:` needs `{event}` declared under `server_events`, with `reply:`, the schema of the answer"
+                )),
+            }
+        };
+        if let Some(message) = refusal {
+            self.error(&ask_at, message);
+            return None;
+        }
+        Some(Ask {
+            timeout_ms: timeout.0,
+            marker: ident::upper_camel(event),
+            method: format!("{}_answered", ident::snake(event)),
+        })
     }
 
     /// Once a spec declares its server events, every emission must name one
@@ -1983,6 +2060,73 @@ mod tests {
         // A cycle through a list is no chain at all.
         check_str("gateway: g\nschemas:\n  Tree: { type: object, properties: { kids: { type: array, items: Tree } } }\n")
             .unwrap_or_else(|errors| panic!("{errors:?}"));
+    }
+
+    #[test]
+    fn an_asking_emission_goes_to_the_sender_of_an_event_with_a_reply() {
+        let spec = |emit: &str, extra: &str| {
+            format!(
+                "gateway: g\nserver_events:\n  confirm: {{ data: string, reply: boolean }}\n  note: {{ data: string }}\nevents:\n  e:\n    emit: [{emit}]\n{extra}"
+            )
+        };
+        let gateway = check_str(&spec(
+            "{ to: sender, event: confirm, data: sure?, ask: 5s }",
+            "",
+        ))
+        .unwrap_or_else(|errors| panic!("{errors:?}"));
+        let ask = gateway.events[0].emits[0].ask.clone().expect("asked");
+        assert_eq!(
+            (ask.timeout_ms, ask.marker.as_str(), ask.method.as_str()),
+            (5000, "Confirm", "confirm_answered")
+        );
+        assert_eq!(
+            gateway.declared_server_events[0].answered.as_deref(),
+            Some("confirm_answered")
+        );
+        assert_eq!(gateway.declared_server_events[1].answered, None);
+        for (wrong, extra, says) in [
+            (
+                "{ to: all, event: confirm, data: x, ask: 5s }",
+                "",
+                "t.yaml:7:48\n  |\n7 |     emit: [{ to: all, event: confirm, data: x, ask: 5s }]",
+            ),
+            (
+                "{ to: all, event: confirm, data: x, ask: 5s }",
+                "",
+                "`ask:` waits for one client's answer: use it with `to: sender`",
+            ),
+            (
+                "{ to: sender, event: confirm, data: x, ask: 5s, after: 1s }",
+                "",
+                "`ask:` and `after:` do not go together",
+            ),
+            (
+                "{ to: sender, event: confirm, data: x, ask: 0s }",
+                "",
+                "`ask:` needs time for the answer",
+            ),
+            (
+                "{ to: sender, event: note, data: x, ask: 5s }",
+                "",
+                "`note` declares no `reply:` under `server_events`",
+            ),
+            (
+                "{ to: sender, event: confirm, data: x, ask: 5s }",
+                "  confirm_answered: {}\n",
+                "the answers to `confirm` go to the Rust method `confirm_answered`, as event \"confirm_answered\" does",
+            ),
+        ] {
+            let found = errors(&spec(wrong, extra));
+            assert!(found.iter().any(|e| e.contains(says)), "{wrong}: {found:?}");
+        }
+        let undeclared = errors(
+            "gateway: g\nevents:\n  e:\n    emit: [{ to: sender, event: confirm, ask: 5s }]\n",
+        );
+        assert!(
+            undeclared.iter().any(|e| e
+                .contains("`ask:` needs `confirm` declared under `server_events`, with `reply:`")),
+            "{undeclared:?}"
+        );
     }
 
     #[test]

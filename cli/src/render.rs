@@ -253,6 +253,14 @@ struct ServerEventView {
     reply: Option<String>,
 }
 
+/// A service method that gets a client's answer to an `ask:` emission.
+#[derive(Serialize)]
+struct AnsweredView {
+    doc: String,
+    method: String,
+    reply: String,
+}
+
 #[derive(Serialize)]
 struct FieldView {
     doc: String,
@@ -280,7 +288,7 @@ struct EventView {
 fn gateway_context(gateway: &Gateway) -> TemplateValue {
     let types: Vec<TypeView> = gateway.types.iter().map(type_view).collect();
     let events: Vec<EventView> = (gateway.events.iter())
-        .map(|event| event_view(event, &gateway.types))
+        .map(|event| event_view(event, gateway))
         .collect();
     let server_events: Vec<ServerEventView> = (gateway.declared_server_events.iter())
         .map(|event| ServerEventView {
@@ -292,6 +300,22 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
             name_literal: rust::string_literal(&event.name),
             data: event.data.as_ref().map_or("()".to_owned(), rust::type_name),
             reply: event.reply.as_ref().map(rust::type_name),
+        })
+        .collect();
+    let answered: Vec<AnsweredView> = (gateway.declared_server_events.iter())
+        .filter_map(|event| {
+            Some(AnsweredView {
+                doc: doc_comment(
+                    None,
+                    &format!(
+                        "What the sender answered when the spec asked it {} (`ask:`),\n\
+                         or why it did not answer: the client did not answer in time, or went away.",
+                        rust::doc_code(&event.name)
+                    ),
+                ),
+                method: event.answered.clone()?,
+                reply: rust::type_name(event.reply.as_ref()?),
+            })
         })
         .collect();
     context! {
@@ -318,12 +342,13 @@ fn gateway_context(gateway: &Gateway) -> TemplateValue {
         uses => uses(gateway),
         types => types,
         server_events => server_events,
+        answered => answered,
         events => events,
         on_connect => (gateway.on_connect.iter())
-            .map(|emission| statement(emission, &gateway.types))
+            .map(|emission| statement(emission, gateway))
             .collect::<Vec<_>>(),
         on_disconnect => (gateway.on_disconnect.iter())
-            .map(|emission| statement(emission, &gateway.types))
+            .map(|emission| statement(emission, gateway))
             .collect::<Vec<_>>(),
     }
 }
@@ -393,14 +418,14 @@ fn uses(gateway: &Gateway) -> Vec<String> {
     if needs_shown {
         runtime.push("Shown");
     }
-    if !emissions.is_empty() {
+    if emissions.iter().any(|e| e.ask.is_none()) {
         runtime.push("To");
     }
     uses.push(format!(
         "use gatesmith_runtime::{{{}}};",
         runtime.join(", ")
     ));
-    if emissions.iter().any(|e| e.after_ms > 0) {
+    if emissions.iter().any(|e| e.after_ms > 0 || e.ask.is_some()) {
         uses.push("use std::time::Duration;".to_owned());
     }
     uses
@@ -471,7 +496,8 @@ fn field_view(field: &Field) -> FieldView {
     }
 }
 
-fn event_view(event: &Event, types: &[TypeDef]) -> EventView {
+fn event_view(event: &Event, gateway: &Gateway) -> EventView {
+    let types = &gateway.types;
     let (ack_type, ack_expr) = match (&event.ack, &event.ack_type) {
         (Some(ack), Some(ty)) => (rust::type_name(ty), rust::typed_expr(ack, ty, types)),
         (Some(ack), None) => (rust::ack_type(ack).to_owned(), rust::ack_expr(ack)),
@@ -512,7 +538,7 @@ fn event_view(event: &Event, types: &[TypeDef]) -> EventView {
             )
             .chain(
                 (event.emits.iter().chain(&event.replies))
-                    .map(|emission| statement(emission, types)),
+                    .map(|emission| statement(emission, gateway)),
             )
             .collect(),
     }
@@ -523,8 +549,10 @@ fn room_expr(room: &Data, types: &[TypeDef]) -> String {
     rust::typed_expr(room, &Type::String, types)
 }
 
-/// `cx.emit(...)` or `cx.emit_after(...)` for one emission.
-fn statement(emission: &Emission, types: &[TypeDef]) -> String {
+/// `cx.emit(...)`, `cx.emit_after(...)` or `cx.ask_then(...)` for one
+/// emission of `gateway`.
+fn statement(emission: &Emission, gateway: &Gateway) -> String {
+    let types = &gateway.types;
     let room = || (emission.room.as_ref()).map_or_else(String::new, |room| room_expr(room, types));
     let to = match emission.to {
         Target::Sender => "To::Sender".to_owned(),
@@ -536,6 +564,19 @@ fn statement(emission: &Emission, types: &[TypeDef]) -> String {
     };
     let event = rust::string_literal(&emission.event);
     let data = rust::json_expr(&emission.data);
+    if let Some(ask) = &emission.ask {
+        // The answer comes later: the handler acks without waiting for it.
+        return format!(
+            "cx.ask_then(server_events::{marker}, &{data}, Duration::from_millis({ms}), {{
+                let service = std::sync::Arc::clone(&service);
+                move |answer, cx| async move {{ {service}::{method}(&*service, answer, &cx).await }}
+            }});",
+            marker = ask.marker,
+            ms = ask.timeout_ms,
+            service = gateway.service,
+            method = ask.method,
+        );
+    }
     if emission.after_ms == 0 {
         format!("cx.emit({to}, {event}, &{data}).await;")
     } else {

@@ -154,6 +154,11 @@ pub struct Emission {
     pub data: Option<Value>,
     #[serde(default)]
     pub after: Option<Delay>,
+    /// Waits this long for the sender's answer (its ack callback), which
+    /// the service's `<event>_answered` method gets, or the timeout. Only
+    /// with `to: sender`, for a server event that declares `reply:`.
+    #[serde(default)]
+    pub ask: Option<Delay>,
 }
 
 /// Who receives an emission.

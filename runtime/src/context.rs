@@ -212,11 +212,42 @@ impl EventContext {
                 .map_err(|err| AskError::Gone(err.to_string()))?
                 .await
         });
-        answer.map_err(|err| match err {
-            AckError::Timeout => AskError::Timeout,
-            AckError::Decode(why) => AskError::Unreadable(why.to_string()),
-            AckError::Socket(why) => AskError::Gone(why.to_string()),
-        })
+        answer.map_err(ask_error)
+    }
+
+    /// Sends the server event `E` to the sender now, and hands its answer
+    /// (or why there is none, after at most `timeout`) to `then` later,
+    /// without waiting for it: the handler goes on and acks at once. A
+    /// spec's `ask:` emission is this call; `then` is the service's
+    /// `<event>_answered` method.
+    pub fn ask_then<E, D, F, Fut>(&self, _event: E, data: &D, timeout: Duration, then: F)
+    where
+        E: Askable,
+        D: Serialize + ?Sized,
+        F: FnOnce(Result<E::Reply, AskError>, EventContext) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        // Sent now, in order with the handler's other emissions; only the
+        // wait is spawned. It ends by the timeout at the latest, and
+        // sooner if the client disconnects (as `Gone`).
+        let waiting: Result<AnswerFuture<E::Reply>, AskError> =
+            with_peer!(&self.peer, |socket, _| {
+                (socket.timeout(timeout))
+                    .emit_with_ack::<_, E::Reply>(E::NAME, data)
+                    .map(|stream| Box::pin(stream) as AnswerFuture<E::Reply>)
+                    .map_err(|err| AskError::Gone(err.to_string()))
+            });
+        let cx = self.clone();
+        tokio::spawn(async move {
+            let answer = match waiting {
+                Ok(waiting) => waiting.await.map_err(ask_error),
+                Err(gone) => Err(gone),
+            };
+            if let Err(why) = &answer {
+                tracing::info!(socket = %cx.id(), event = E::NAME, %why, "asked, not answered");
+            }
+            then(answer, cx).await;
+        });
     }
 
     /// Sends the server event `E` with `data` to `to` now, as [`Self::emit`].
@@ -243,6 +274,17 @@ impl EventContext {
         if !scheduled {
             tracing::warn!(socket = %self.id(), event, "too many delayed emissions pending: dropped one");
         }
+    }
+}
+
+/// A client's answer on its way.
+type AnswerFuture<T> = std::pin::Pin<Box<dyn Future<Output = Result<T, AckError>> + Send>>;
+
+fn ask_error(err: AckError) -> AskError {
+    match err {
+        AckError::Timeout => AskError::Timeout,
+        AckError::Decode(why) => AskError::Unreadable(why.to_string()),
+        AckError::Socket(why) => AskError::Gone(why.to_string()),
     }
 }
 

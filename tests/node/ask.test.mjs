@@ -20,6 +20,8 @@ async function client(answer) {
   const socket = new Manager(URL_, { transports: ['websocket'], reconnection: false }).socket('/typed');
   open.push(socket);
   const asked = [];
+  const seen = [];
+  socket.on('outcome', (text) => seen.push(`outcome: ${text}`));
   socket.on('confirm', (data, ack) => {
     asked.push(data);
     if (answer) answer(data, ack);
@@ -28,7 +30,20 @@ async function client(answer) {
     socket.on('connect', resolve);
     socket.on('connect_error', reject);
   });
-  return { socket, asked };
+  return { socket, asked, seen };
+}
+
+/** Waits until `c` has seen `count` outcomes. */
+async function outcomes(c, count) {
+  const deadline = Date.now() + 4000;
+  while (c.seen.filter((s) => s.startsWith('outcome')).length < count && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Votes `n`, recording the ack among what `c` has seen. */
+async function vote(c, n) {
+  c.seen.push(`ack: ${await c.socket.timeout(4000).emitWithAck('vote', n)}`);
 }
 
 const rate = (c, n) => c.socket.timeout(4000).emitWithAck('rate', n);
@@ -52,4 +67,21 @@ test('an answer of the wrong type is an error the service sees, and the socket g
   const confused = await client((data, ack) => ack('maybe'));
   assert.match(await rate(confused, 2), /^could not read the answer: /);
   assert.ok(confused.socket.connected);
+});
+
+test("a spec emission with ask: acks at once, and the answer reaches the service's method", async () => {
+  const yes = await client((data, ack) => ack(data.question === 'vote 3?'));
+  await vote(yes, 3);
+  await outcomes(yes, 1);
+  await vote(yes, 2);
+  await outcomes(yes, 2);
+  assert.deepEqual(yes.asked, [{ question: 'vote 3?' }, { question: 'vote 2?' }]);
+  assert.deepEqual(yes.seen, ['ack: voting 3', 'outcome: confirmed', 'ack: voting 2', 'outcome: declined']);
+});
+
+test('a silent client gets its ack first, and the service the timeout after', async () => {
+  const silent = await client(undefined);
+  await vote(silent, 4);
+  await outcomes(silent, 1);
+  assert.deepEqual(silent.seen, ['ack: voting 4', 'outcome: no answer']);
 });

@@ -94,4 +94,6 @@ export interface ClientToServerEvents {
   "plant": (payload: Tree, ack: (response: unknown | PayloadError) => void) => void;
   "book": (payload: Booking, ack: (response: unknown | PayloadError) => void) => void;
   "rate": (payload: number, ack: (response: string | PayloadError) => void) => void;
+  /** Acks at once; the sender's answer to `confirm` goes to `confirm_answered`. */
+  "vote": (payload: number, ack: (response: string | PayloadError) => void) => void;
 }

@@ -8,6 +8,7 @@
 use gatesmith_runtime::serde::{Deserialize, Serialize};
 use gatesmith_runtime::serde_json::{Value, json};
 use gatesmith_runtime::{Ack, EventContext, Events, Gateway, To};
+use std::time::Duration;
 
 /// The `Role` schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -198,6 +199,27 @@ pub trait TypedService: Send + Sync + 'static {
         async move { format!("rated {}", payload) }
     }
 
+    /// Acks at once; the sender's answer to `confirm` goes to `confirm_answered`.
+    ///
+    /// `vote`: acks what the spec declares.
+    fn vote(
+        &self,
+        payload: i64,
+        cx: &EventContext,
+    ) -> impl Future<Output = String> + Send {
+        async move { format!("voting {}", payload) }
+    }
+
+    /// What the sender answered when the spec asked it `confirm` (`ask:`),
+    /// or why it did not answer: the client did not answer in time, or went away.
+    fn confirm_answered(
+        &self,
+        answer: Result<bool, gatesmith_runtime::AskError>,
+        cx: &EventContext,
+    ) -> impl Future<Output = ()> + Send {
+        async move {}
+    }
+
     /// Called when a client has connected, after the spec's `on_connect` emissions.
     fn handle_connection(&self, cx: &EventContext) -> impl Future<Output = ()> + Send {
         async move {}
@@ -223,6 +245,7 @@ pub fn gateway<S: TypedService>(service: S) -> Gateway {
             on_plant(events);
             on_book(events);
             on_rate(events);
+            on_vote(events);
         })
         .on_connect(|service, cx| async move {
             TypedService::handle_connection(&*service, &cx).await;
@@ -284,6 +307,27 @@ fn on_rate<S: TypedService>(events: &Events<'_, S>) {
             "rate",
             |service, cx, payload: i64| async move {
                 TypedService::rate(&*service, payload, &cx).await
+            },
+        );
+}
+
+fn on_vote<S: TypedService>(events: &Events<'_, S>) {
+    events
+        .on_payload(
+            "vote",
+            |service, cx, payload: i64| async move {
+                cx.ask_then(
+                    server_events::Confirm,
+                    &json!({ "question" : format!("vote {}?", payload) }),
+                    Duration::from_millis(500),
+                    {
+                        let service = std::sync::Arc::clone(&service);
+                        move |answer, cx| async move {
+                            TypedService::confirm_answered(&*service, answer, &cx).await
+                        }
+                    },
+                );
+                TypedService::vote(&*service, payload, &cx).await
             },
         );
 }
