@@ -14,9 +14,9 @@ struct Asking;
 
 impl TypedService for Asking {
     /// `vote` asks `confirm` from the spec (`ask: 500ms`): the answer comes
-    /// here, and goes back to the sender as `outcome`.
+    /// here, and goes to every client as `outcome` (the sender may be gone).
     async fn confirm_answered(&self, answer: Result<bool, AskError>, cx: &EventContext) {
-        cx.emit(To::Sender, "outcome", &describe(answer)).await;
+        cx.emit(To::All, "outcome", &describe(answer)).await;
     }
 
     async fn rate(&self, payload: i64, cx: &EventContext) -> String {

@@ -354,8 +354,13 @@ fn cors_lets_a_listed_origin_in_and_no_other() {
 /// `Origin` header: as a client outside a browser); the handshake's HTTP
 /// status: 101 when it was let in.
 async fn websocket_status(port: u16, origin: Option<&str>) -> u16 {
+    websocket_status_at(port, "/socket.io/", origin).await
+}
+
+/// [`websocket_status`] at `path`: engine.io also answers `/socket.io`.
+async fn websocket_status_at(port: u16, path: &str, origin: Option<&str>) -> u16 {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
+    let url = format!("ws://127.0.0.1:{port}{path}?EIO=4&transport=websocket");
     let mut request = url.into_client_request().expect("a request");
     if let Some(origin) = origin {
         request
@@ -385,6 +390,10 @@ async fn with_origins_listed_a_websocket_from_another_origin_is_refused() {
     ] {
         assert_eq!(websocket_status(port, origin).await, expected, "{origin:?}");
     }
+    // engine.io answers `/socket.io` without the slash too.
+    let bare = websocket_status_at(port, "/socket.io", Some("https://evil.example")).await;
+    assert_eq!(bare, 403, "/socket.io without the slash");
+    assert_eq!(websocket_status_at(port, "/socket.io", None).await, 101);
     // The same for long-polling, beside CORS.
     let (status, _, body) = handshake(port, "https://evil.example");
     assert_eq!(status, 403, "{body}");

@@ -78,17 +78,11 @@ fn while_redis_is_down_clients_are_answered_and_once_back_the_nodes_share_again(
 
 #[test]
 fn a_host_that_cannot_reach_redis_or_read_its_url_stops_saying_why() {
-    // A port nothing listens on: the one a dropped listener had.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    let unreachable = format!("redis://127.0.0.1:{closed}");
+    // Port 1 is privileged: nothing listens there, and no other test can
+    // take it (a freed ephemeral port could go to another test's Redis).
+    let unreachable = "redis://127.0.0.1:1";
     for (url, expected) in [
-        (
-            unreachable.as_str(),
-            format!("cannot reach Redis at {unreachable}"),
-        ),
+        (unreachable, format!("cannot reach Redis at {unreachable}")),
         (
             "redis://user:secret@",
             "GATESMITH_REDIS_URL: redis://***@ is not a Redis URL".to_owned(),
@@ -109,4 +103,22 @@ fn a_host_that_cannot_reach_redis_or_read_its_url_stops_saying_why() {
         assert!(!stderr.contains("secret"), "{url}: {stderr}");
         assert!(!stderr.contains("serving on"), "{url}: {stderr}");
     }
+}
+
+#[test]
+fn the_host_these_tests_run_is_the_generated_one() {
+    // tests/bin/generated_host.rs is a copy of generated/src/main.rs (but
+    // for its doc and the pages folder, named from another crate).
+    let code = |path: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(gatesmith_tests::root().join(path)).expect(path);
+        (text.lines())
+            .filter(|line| !line.starts_with("//") && !line.contains(".pages("))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        code("tests/bin/generated_host.rs"),
+        code("generated/src/main.rs"),
+        "update tests/bin/generated_host.rs to serve what generated/src/main.rs serves"
+    );
 }

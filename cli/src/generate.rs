@@ -89,33 +89,9 @@ pub fn load_with(specs: &Path, extra: &[(PathBuf, String)]) -> Result<Vec<Gatewa
     for (path, source) in &sources {
         let shown = path.to_string_lossy().replace('\\', "/");
         for read in spec::read(path, source) {
-            let (gateway, file) = match check(read, &shown) {
-                Ok(checked) => checked,
-                Err(found) => {
-                    errors.extend(found);
-                    continue;
-                }
-            };
-            if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
-                errors.extend(file.error(
-                    &["gateway"],
-                    format!(
-                        "gateway {:?} becomes the module `{}`, as {} does: rename one",
-                        gateway.name, gateway.module, other.spec_path
-                    ),
-                ));
-            } else if let Some(other) = gateways.iter().find(|g| g.namespace == gateway.namespace) {
-                // socketioxide keeps one handler per namespace: the second
-                // gateway would silently replace the first.
-                errors.extend(file.error(
-                    &["namespace"],
-                    format!(
-                        "namespace {:?} is already served by gateway {:?} ({}): give each gateway its own namespace",
-                        gateway.namespace, other.name, other.spec_path
-                    ),
-                ));
-            } else {
-                gateways.push(gateway);
+            match check(read, &shown) {
+                Ok((gateway, file)) => admit(&mut gateways, gateway, &file, &mut errors),
+                Err(found) => errors.extend(found),
             }
         }
     }
@@ -141,7 +117,7 @@ pub fn load_one(path: &Path, shown: &str, source: &str) -> Result<Vec<Gateway>, 
     let mut errors = Vec::new();
     for read in spec::read(path, source) {
         match check(read, shown) {
-            Ok((gateway, _)) => gateways.push(gateway),
+            Ok((gateway, file)) => admit(&mut gateways, gateway, &file, &mut errors),
             Err(found) => errors.extend(found),
         }
     }
@@ -150,6 +126,43 @@ pub fn load_one(path: &Path, shown: &str, source: &str) -> Result<Vec<Gateway>, 
     } else {
         errors.sort_by_key(|err| err.position);
         Err(errors)
+    }
+}
+
+/// Adds `gateway` (of `file`) to `gateways`, unless it takes the module or
+/// the namespace of one already there: then the error goes to `errors`.
+fn admit(
+    gateways: &mut Vec<Gateway>,
+    gateway: Gateway,
+    file: &spec::SpecFile,
+    errors: &mut Vec<SpecError>,
+) {
+    if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
+        errors.extend(file.error(
+            &["gateway"],
+            format!(
+                "gateway {:?} becomes the module `{}`, as {} does: rename one",
+                gateway.name, gateway.module, other.spec_path
+            ),
+        ));
+    } else if let Some(other) = gateways.iter().find(|g| g.namespace == gateway.namespace) {
+        // socketioxide keeps one handler per namespace: the second gateway
+        // would silently replace the first. A namespace left to its
+        // default `/` is shown at the gateway's name.
+        let at: &[&str] = if file.has(&["namespace"]) {
+            &["namespace"]
+        } else {
+            &["gateway"]
+        };
+        errors.extend(file.error(
+            at,
+            format!(
+                "namespace {:?} is already served by gateway {:?} ({}): give each gateway its own namespace",
+                gateway.namespace, other.name, other.spec_path
+            ),
+        ));
+    } else {
+        gateways.push(gateway);
     }
 }
 
@@ -331,6 +344,30 @@ mod tests {
             .map(|g| (g.name.as_str(), g.namespace.as_str()))
             .collect();
         assert_eq!(names, [("a", "/a"), ("b", "/b")]);
+
+        // A `---` at the end and a document of comments only hold nothing.
+        let trailing = format!("{two}---\n# nothing here\n---\n");
+        std::fs::write(dir.path().join("both.yaml"), trailing).expect("write");
+        assert_eq!(load(dir.path()).expect("trailing documents").len(), 2);
+
+        // load_one refuses a clash within its file as load does.
+        let same = "gateway: a\n---\ngateway: b\n";
+        let errors = load_one(Path::new("same.yaml"), "same.yaml", same).expect_err("a clash");
+        let shown = errors[0].to_string();
+        assert!(
+            shown.contains("same.yaml:3:1") && shown.contains("namespace \"/\" is already served"),
+            "shown at the gateway's name, as the namespace is not written: {shown}"
+        );
+
+        let many: String = (0..65)
+            .map(|n| format!("gateway: g{n}\nnamespace: /g{n}\n---\n"))
+            .collect();
+        let errors = load_one(Path::new("many.yaml"), "many.yaml", &many).expect_err("65 gateways");
+        let shown = errors[0].to_string();
+        assert!(
+            shown.contains("at most 64 gateways") && shown.contains("many.yaml:193:1"),
+            "{shown}"
+        );
 
         // An error in the second is placed in the whole file; a clash
         // between the two is caught as between two files.

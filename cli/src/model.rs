@@ -1310,7 +1310,7 @@ impl Checker<'_> {
         Some(Ask {
             timeout_ms: timeout.0,
             marker: ident::upper_camel(event),
-            method: format!("{}_answered", ident::snake(event)),
+            method: ident::snake(&format!("{event} answered")),
         })
     }
 
@@ -2084,6 +2084,13 @@ mod tests {
             Some("confirm_answered")
         );
         assert_eq!(gateway.declared_server_events[1].answered, None);
+        let keyword = "gateway: g\nserver_events:\n  type: { reply: boolean }\nevents:\n  e:\n    emit: [{ to: sender, event: type, ask: 1s }]\n";
+        let gateway = check_str(keyword).unwrap_or_else(|errors| panic!("{errors:?}"));
+        assert_eq!(
+            gateway.declared_server_events[0].answered.as_deref(),
+            Some("type_answered"),
+            "a keyword event's method is a plain identifier"
+        );
         for (wrong, extra, says) in [
             (
                 "{ to: all, event: confirm, data: x, ask: 5s }",

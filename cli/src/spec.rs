@@ -409,6 +409,11 @@ impl SpecFile {
         }
     }
 
+    /// Whether the spec writes the key at the end of `at`.
+    pub fn has(&self, at: &[&str]) -> bool {
+        (self.tree.as_ref()).is_some_and(|tree| tree.locate(at).is_some())
+    }
+
     /// An error about the key at the end of `at` (mapping keys from the top,
     /// such as `["events", "createAaa", "payload"]`); `None` if it is under a
     /// part of the spec that already has a parse error.
@@ -456,6 +461,9 @@ pub struct Read {
 /// After this many errors in one file the rest is not worth reading.
 const MAX_ERRORS: usize = 50;
 
+/// The most gateways one file may hold (YAML documents).
+const MAX_GATEWAYS: usize = 64;
+
 /// Reads one spec file: one [`Read`] per gateway it holds (YAML documents
 /// separated by `---`), each reporting every error in it, not just the
 /// first. A file that is not YAML is one `Read` with that error.
@@ -463,9 +471,36 @@ pub fn read(path: &Path, source: &str) -> Vec<Read> {
     // A byte order mark is not part of the first key.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     match yaml::parse(source) {
-        Ok(documents) => (documents.into_iter())
-            .map(|tree| read_document(path, source, tree))
-            .collect(),
+        Ok(mut documents) => {
+            // A `---` at the end, or a document of comments only, holds no
+            // gateway: editors add them; they are not errors.
+            if documents.len() > 1 {
+                documents.retain(|tree| tree.value != yaml::Value::Null);
+            }
+            if documents.len() > MAX_GATEWAYS {
+                let error = SpecError::new(
+                    path,
+                    source,
+                    Some((documents[MAX_GATEWAYS].mark.line, 1)),
+                    format!(
+                        "a spec file holds at most {MAX_GATEWAYS} gateways: put the others in files of their own"
+                    ),
+                );
+                return vec![Read {
+                    file: SpecFile::new(path, source),
+                    spec: None,
+                    errors: vec![error],
+                }];
+            }
+            let mut reads: Vec<Read> = Vec::with_capacity(documents.len());
+            for tree in documents {
+                if reads.iter().map(|read| read.errors.len()).sum::<usize>() >= MAX_ERRORS {
+                    break;
+                }
+                reads.push(read_document(path, source, tree));
+            }
+            reads
+        }
         Err((mark, message)) => {
             let error = SpecError::new(
                 path,

@@ -18,18 +18,18 @@ use socketioxide_redis::FredAdapter;
 pub type RedisAdapter = FredAdapter<Emitter>;
 
 /// An adapter the runtime can host gateways on.
-pub(crate) trait Adapted: Adapter + DefinedAdapter {
+pub(crate) trait HostAdapter: Adapter + DefinedAdapter {
     /// The socket and its server, adapter-erased.
     fn peer(socket: SocketRef<Self>, io: SocketIo<Self>) -> Peer;
 }
 
-impl Adapted for LocalAdapter {
+impl HostAdapter for LocalAdapter {
     fn peer(socket: SocketRef<Self>, io: SocketIo<Self>) -> Peer {
         Peer::Local(socket, io)
     }
 }
 
-impl Adapted for RedisAdapter {
+impl HostAdapter for RedisAdapter {
     fn peer(socket: SocketRef<Self>, io: SocketIo<Self>) -> Peer {
         Peer::Redis(socket, io)
     }
@@ -77,7 +77,7 @@ pub(crate) use {with_io, with_peer};
 /// [`EventContext`](crate::EventContext) has no method for (its handshake
 /// headers, its extensions, disconnecting it).
 #[derive(Debug, Clone, Copy)]
-pub enum Socket<'a> {
+pub enum SenderSocket<'a> {
     /// A socket of a host without Redis.
     Local(&'a SocketRef<LocalAdapter>),
     /// A socket of a host sharing broadcasts through Redis.
@@ -85,10 +85,10 @@ pub enum Socket<'a> {
 }
 
 impl Peer {
-    pub(crate) fn socket(&self) -> Socket<'_> {
+    pub(crate) fn socket(&self) -> SenderSocket<'_> {
         match self {
-            Peer::Local(socket, _) => Socket::Local(socket),
-            Peer::Redis(socket, _) => Socket::Redis(socket),
+            Peer::Local(socket, _) => SenderSocket::Local(socket),
+            Peer::Redis(socket, _) => SenderSocket::Redis(socket),
         }
     }
 }

@@ -12,7 +12,7 @@ use socketioxide::extract::SocketRef;
 use tokio::time::Instant;
 
 use crate::ack::{Forbidden, GuardError};
-use crate::adapter::{Peer, Socket, with_peer};
+use crate::adapter::{Peer, SenderSocket, with_peer};
 use crate::delayed::Delayed;
 
 /// Who receives an emission.
@@ -156,7 +156,7 @@ impl EventContext {
 
     /// The socket that sent the message, as socketioxide types it on the
     /// host's adapter.
-    pub fn socket(&self) -> Socket<'_> {
+    pub fn socket(&self) -> SenderSocket<'_> {
         self.peer.socket()
     }
 
@@ -206,20 +206,19 @@ impl EventContext {
         data: &E::Data,
         timeout: Duration,
     ) -> Result<E::Reply, AskError> {
-        let answer = with_peer!(&self.peer, |socket, _| {
-            (socket.timeout(timeout))
-                .emit_with_ack::<_, E::Reply>(E::NAME, data)
-                .map_err(|err| AskError::Gone(err.to_string()))?
-                .await
-        });
-        answer.map_err(ask_error)
+        self.emit_asking::<E, E::Data>(data, timeout)?
+            .await
+            .map_err(ask_error)
     }
 
     /// Sends the server event `E` to the sender now, and hands its answer
-    /// (or why there is none, after at most `timeout`) to `then` later,
-    /// without waiting for it: the handler goes on and acks at once. A
-    /// spec's `ask:` emission is this call; `then` is the service's
-    /// `<event>_answered` method.
+    /// (or why there is none) to `then` later, without waiting for it: the
+    /// handler goes on and acks at once. A spec's `ask:` emission is this
+    /// call; `then` is the service's `<event>_answered` method. `then`
+    /// gets [`AskError::Timeout`] once `timeout` has passed, and
+    /// [`AskError::Gone`] as soon as the client disconnects, or at once
+    /// when the socket already waits for as many answers and delayed
+    /// emissions as the host allows (`Host::max_pending_delayed`).
     pub fn ask_then<E, D, F, Fut>(&self, _event: E, data: &D, timeout: Duration, then: F)
     where
         E: Askable,
@@ -227,27 +226,48 @@ impl EventContext {
         F: FnOnce(Result<E::Reply, AskError>, EventContext) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        // Sent now, in order with the handler's other emissions; only the
-        // wait is spawned. It ends by the timeout at the latest, and
-        // sooner if the client disconnects (as `Gone`).
-        let waiting: Result<AnswerFuture<E::Reply>, AskError> =
-            with_peer!(&self.peer, |socket, _| {
-                (socket.timeout(timeout))
-                    .emit_with_ack::<_, E::Reply>(E::NAME, data)
-                    .map(|stream| Box::pin(stream) as AnswerFuture<E::Reply>)
-                    .map_err(|err| AskError::Gone(err.to_string()))
-            });
+        // The wait is one of the socket's pending tasks: bounded in
+        // number, and ended by the disconnection (socketioxide keeps a gone
+        // socket's pending acks until their timeout).
         let cx = self.clone();
-        tokio::spawn(async move {
+        let Some(slot) = self.delayed.reserve() else {
+            tracing::warn!(socket = %self.id(), event = E::NAME, "too many answers and delayed emissions pending: not asked");
+            let full =
+                AskError::Gone("too many questions and delayed emissions pending".to_owned());
+            tokio::spawn(then(Err(full), cx));
+            return;
+        };
+        // Sent now, in order with the handler's other emissions.
+        let waiting = self.emit_asking::<E, D>(data, timeout);
+        let delayed = Arc::clone(&self.delayed);
+        slot.run(async move {
             let answer = match waiting {
-                Ok(waiting) => waiting.await.map_err(ask_error),
-                Err(gone) => Err(gone),
+                Ok(waiting) => tokio::select! {
+                    answer = waiting => answer.map_err(ask_error),
+                    () = delayed.disconnected() => Err(AskError::Gone("the client disconnected".to_owned())),
+                },
+                Err(unsent) => Err(unsent),
             };
             if let Err(why) = &answer {
                 tracing::info!(socket = %cx.id(), event = E::NAME, %why, "asked, not answered");
             }
             then(answer, cx).await;
         });
+    }
+
+    /// Sends `E` with `data` to the sender, asking for its ack within
+    /// `timeout`: the answer, on its way.
+    fn emit_asking<E: Askable, D: Serialize + ?Sized>(
+        &self,
+        data: &D,
+        timeout: Duration,
+    ) -> Result<AnswerFuture<E::Reply>, AskError> {
+        with_peer!(&self.peer, |socket, _| {
+            (socket.timeout(timeout))
+                .emit_with_ack::<_, E::Reply>(E::NAME, data)
+                .map(|answer| Box::pin(answer) as AnswerFuture<E::Reply>)
+                .map_err(|err| AskError::Gone(err.to_string()))
+        })
     }
 
     /// Sends the server event `E` with `data` to `to` now, as [`Self::emit`].

@@ -34,25 +34,23 @@ impl Delayed {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let reserved = self
-            .pending
+        match self.reserve() {
+            Some(slot) => {
+                slot.run_at(due, emit);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A place among the socket's pending tasks, if one is free.
+    pub(crate) fn reserve(self: &Arc<Self>) -> Option<Slot> {
+        self.pending
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < self.max_pending).then_some(n + 1)
             })
-            .is_ok();
-        if !reserved {
-            return false;
-        }
-        let this = Arc::clone(self);
-        tokio::spawn(async move {
-            tokio::select! {
-                biased;
-                () = this.cancelled.cancelled() => {}
-                () = tokio::time::sleep_until(due) => emit.await,
-            }
-            this.pending.fetch_sub(1, Ordering::AcqRel);
-        });
-        true
+            .ok()
+            .map(|_| Slot(Arc::clone(self)))
     }
 
     /// Cancels everything still waiting; called when the socket disconnects.
@@ -60,9 +58,53 @@ impl Delayed {
         self.cancelled.cancel();
     }
 
+    /// Completes when the socket has disconnected.
+    pub(crate) async fn disconnected(&self) {
+        self.cancelled.cancelled().await;
+    }
+
     #[cfg(test)]
     pub(crate) fn pending(&self) -> usize {
         self.pending.load(Ordering::Acquire)
+    }
+}
+
+/// A reserved place among a socket's pending tasks ([`Delayed::reserve`]),
+/// freed when the task it runs ends, or when it is dropped unused.
+pub(crate) struct Slot(Arc<Delayed>);
+
+impl Slot {
+    /// Runs `task` at `due` unless the socket disconnects first.
+    pub(crate) fn run_at<F>(self, due: Instant, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        tokio::spawn(async move {
+            tokio::select! {
+                biased;
+                () = self.0.cancelled.cancelled() => {}
+                () = tokio::time::sleep_until(due) => task.await,
+            }
+            drop(self);
+        });
+    }
+
+    /// Runs `task` now, to its end: the task itself watches for the
+    /// disconnection ([`Delayed::disconnected`]) if it must.
+    pub(crate) fn run<F>(self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        tokio::spawn(async move {
+            task.await;
+            drop(self);
+        });
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.pending.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -14,7 +14,7 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
 
 use crate::ack::{AckRequested, IntoAck, PayloadError};
-use crate::adapter::{Adapted, Io, Peer, with_peer};
+use crate::adapter::{HostAdapter, Io, Peer, with_peer};
 use crate::context::{EventContext, Role};
 use crate::delayed::Delayed;
 use crate::host::{admit, refuse};
@@ -207,7 +207,7 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
             Some(Err(problem)) => (PayloadSchemas::default(), Some(problem)),
         };
         let (name, namespace) = (self.name.clone(), self.namespace.clone());
-        let wired = Wired {
+        let registration = Registration {
             builder: self,
             schemas: Arc::new(schemas),
         };
@@ -216,11 +216,11 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
             namespace,
             attach: Box::new(move |io, in_flight, max_pending_delayed| match io {
                 Io::Local(io) => {
-                    wired.attach(io, in_flight, max_pending_delayed);
+                    registration.attach(io, in_flight, max_pending_delayed);
                     Box::pin(std::future::ready(Ok(())))
                 }
                 Io::Redis(io) => {
-                    let subscribed = wired.attach(io, in_flight, max_pending_delayed);
+                    let subscribed = registration.attach(io, in_flight, max_pending_delayed);
                     Box::pin(async move { subscribed.await.map_err(|err| err.to_string()) })
                 }
             }),
@@ -230,13 +230,13 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
 }
 
 /// A built gateway, ready to be registered on a server of either adapter.
-struct Wired<S> {
+struct Registration<S> {
     builder: GatewayBuilder<S>,
     schemas: Arc<PayloadSchemas>,
 }
 
-impl<S: Send + Sync + 'static> Wired<S> {
-    fn attach<A: Adapted>(
+impl<S: Send + Sync + 'static> Registration<S> {
+    fn attach<A: HostAdapter>(
         self,
         io: &SocketIo<A>,
         in_flight: &TaskTracker,
@@ -356,7 +356,7 @@ impl<S, A: Adapter> Clone for Wiring<S, A> {
     }
 }
 
-impl<S, A: Adapted> Wiring<S, A> {
+impl<S, A: HostAdapter> Wiring<S, A> {
     /// The service and the context of one message from `socket`.
     fn call(
         self,
@@ -388,7 +388,7 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         R: IntoAck,
     {
         with_peer!(self.peer, |socket, io| {
-            on_bare(socket, self.wiring(io), event, handler)
+            on_without_payload(socket, self.wiring(io), event, handler)
         });
     }
 
@@ -416,14 +416,14 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
 }
 
 /// [`Events::on`] on one adapter.
-fn on_bare<S, A, F, Fut, R>(
+fn on_without_payload<S, A, F, Fut, R>(
     socket: &SocketRef<A>,
     wiring: Wiring<S, A>,
     event: &'static str,
     handler: F,
 ) where
     S: Send + Sync + 'static,
-    A: Adapted,
+    A: HostAdapter,
     F: FnOnce(Arc<S>, EventContext) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
     R: IntoAck,
@@ -452,7 +452,7 @@ fn on_decoded<S, A, T, F, Fut, R>(
     handler: F,
 ) where
     S: Send + Sync + 'static,
-    A: Adapted,
+    A: HostAdapter,
     T: DeserializeOwned + Send + Sync + 'static,
     F: FnOnce(Arc<S>, EventContext, T) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
@@ -492,7 +492,7 @@ fn on_checked<S, A, T, F, Fut, R>(
     handler: F,
 ) where
     S: Send + Sync + 'static,
-    A: Adapted,
+    A: HostAdapter,
     T: DeserializeOwned + Send + Sync + 'static,
     F: FnOnce(Arc<S>, EventContext, T) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,

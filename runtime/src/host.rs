@@ -60,7 +60,16 @@ pub struct Host {
     limits: Limits,
     /// Where broadcasts and rooms are shared with other hosts: `None`, in
     /// this process only.
-    redis_url: Option<String>,
+    redis_url: Option<RedisUrl>,
+}
+
+/// A Redis URL, which may hold a password: `Debug` shows it redacted.
+struct RedisUrl(String);
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redis::redacted(&self.0))
+    }
 }
 
 /// What a client may do, and how long it may stay silent. docs/host.md
@@ -186,7 +195,7 @@ impl Host {
             if let Err(why) = redis::check_url(url) {
                 return Err(invalid(format!("{REDIS_URL_VAR}: {why}")));
             }
-            host.redis_url = Some(url.to_owned());
+            host.redis_url = Some(RedisUrl(url.to_owned()));
         }
         Ok(host)
     }
@@ -272,7 +281,7 @@ impl Host {
     /// balancer, use sticky sessions or the WebSocket transport only
     /// (docs/host.md).
     pub fn redis(mut self, url: impl Into<String>) -> Self {
-        self.redis_url = Some(url.into());
+        self.redis_url = Some(RedisUrl(url.into()));
         self
     }
 
@@ -314,7 +323,7 @@ impl Host {
                 router = router.layer(layer);
                 Io::Local(io)
             }
-            Some(url) => {
+            Some(RedisUrl(url)) => {
                 let adapter = redis::connect(url).await?;
                 let builder = SocketIo::builder().with_adapter::<RedisAdapter>(adapter);
                 let (layer, io) = with_limits(builder, &limits).build_layer();
@@ -593,7 +602,7 @@ async fn refuse_unlisted_origins(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let origin = request.headers().get(header::ORIGIN);
-    if request.uri().path().starts_with("/socket.io/")
+    if is_socket_io_path(request.uri().path())
         && let Some(origin) = origin
         && !origin_admitted(&listed, origin, request.headers().get(header::HOST))
     {
@@ -624,9 +633,16 @@ fn origin_admitted(listed: &[String], origin: &HeaderValue, host: Option<&Header
     matches!((served, own), (Some(served), Some(own)) if served.eq_ignore_ascii_case(own))
 }
 
+/// Whether socket.io answers `path`: engine.io takes `/socket.io` itself
+/// as well as everything under `/socket.io/`.
+fn is_socket_io_path(path: &str) -> bool {
+    path.strip_prefix("/socket.io")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Whether `request` opens a socket.io session: it has no `sid` yet.
 fn opens_session(request: &Request) -> bool {
-    request.uri().path().starts_with("/socket.io/")
+    is_socket_io_path(request.uri().path())
         && !request
             .uri()
             .query()
@@ -952,6 +968,24 @@ mod tests {
             let err = from(&[(name, bad)]).unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
             assert!(err.to_string().starts_with(&format!("{name}=")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_redis_password_never_shows_in_the_host_debug_output() {
+        let host = Host::new().redis("redis://user:secret@redis.internal:6379");
+        let shown = format!("{host:?}");
+        assert!(shown.contains("redis://***@redis.internal:6379"), "{shown}");
+        assert!(!shown.contains("secret"), "{shown}");
+    }
+
+    #[test]
+    fn socket_io_answers_its_path_with_and_without_the_slash() {
+        for path in ["/socket.io", "/socket.io/", "/socket.io/x"] {
+            assert!(is_socket_io_path(path), "{path}");
+        }
+        for path in ["/socket.iox", "/", "/pages/socket.io/", "/socket.io.min.js"] {
+            assert!(!is_socket_io_path(path), "{path}");
         }
     }
 

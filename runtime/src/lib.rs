@@ -34,7 +34,7 @@ mod text;
 mod validate;
 
 pub use ack::{Ack, Forbidden, GuardError, IntoAck, PayloadError};
-pub use adapter::{RedisAdapter, Socket};
+pub use adapter::{RedisAdapter, SenderSocket};
 pub use context::{AskError, Askable, EventContext, ServerEvent, To};
 pub use gateway::{Events, Gateway, GatewayBuilder, Verdict};
 pub use host::{Bound, Host, SOCKET_IO_CLIENT_PATH};

@@ -81,10 +81,7 @@ pub(crate) async fn connect(url: &str) -> std::io::Result<RedisAdapterCtr<FredDr
         loop {
             tokio::select! {
                 event = reconnected.recv() => match event {
-                    Ok(_) => match subscribe_again(&client).await {
-                        Ok(()) => tracing::info!("reconnected to Redis"),
-                        Err(err) => tracing::error!(%err, "reconnected to Redis, but could not subscribe again"),
-                    },
+                    Ok(_) => subscribe_until_done(&client).await,
                     Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 },
@@ -99,6 +96,25 @@ pub(crate) async fn connect(url: &str) -> std::io::Result<RedisAdapterCtr<FredDr
     Ok(adapter)
 }
 
+/// Subscribes again after a reconnection, retrying until it works: until
+/// then this host neither hears nor is heard by the others.
+async fn subscribe_until_done(client: &SubscriberClient) {
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match subscribe_again(client).await {
+            Ok(()) => {
+                tracing::info!("reconnected to Redis");
+                return;
+            }
+            Err(err) => {
+                tracing::error!(%err, "reconnected to Redis, but could not subscribe again: retrying in {wait:?}");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
 /// Subscribes again to the sharded channels the adapter listens on.
 /// fred's `resubscribe_all` cannot serve: it first sends `SUBSCRIBE` with
 /// the plain channels, none here, which Redis refuses, and stops there.
@@ -110,12 +126,13 @@ async fn subscribe_again(client: &SubscriberClient) -> Result<(), fred::error::E
     Ok(())
 }
 
-/// `url` without its password, for logs and errors.
-fn redacted(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((_credentials, host)) => format!("{scheme}://***@{host}"),
-            None => url.to_owned(),
+/// `url` without its credentials, for logs and errors: everything before
+/// the last `@` (a password may hold `@`), whatever the rest looks like.
+pub(crate) fn redacted(url: &str) -> String {
+    match url.rsplit_once('@') {
+        Some((before, host)) => match before.split_once("://") {
+            Some((scheme, _credentials)) => format!("{scheme}://***@{host}"),
+            None => format!("***@{host}"),
         },
         None => url.to_owned(),
     }
@@ -131,6 +148,8 @@ mod tests {
         assert!(check_url("redis://user:secret@example.com:6380/2").is_ok());
         for bad in [
             "127.0.0.1:6379",
+            "user:secret@redis.internal:6379",
+            "redis:/user:secret@host",
             "http://user:secret@example.com",
             "redis://",
         ] {

@@ -85,3 +85,12 @@ test('a silent client gets its ack first, and the service the timeout after', as
   await outcomes(silent, 1);
   assert.deepEqual(silent.seen, ['ack: voting 4', 'outcome: no answer']);
 });
+
+test('a client that leaves while asked is reported gone at once, not after the timeout', async () => {
+  const watcher = await client(undefined);
+  const leaver = await client(undefined);
+  await vote(leaver, 1);
+  leaver.socket.close();
+  await outcomes(watcher, 1);
+  assert.deepEqual(watcher.seen, ['outcome: the client could not be asked: the client disconnected']);
+});

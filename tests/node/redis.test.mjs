@@ -43,9 +43,10 @@ test('an emission to everyone from a client of one node reaches the clients of b
 });
 
 test('a room spans the nodes: its members on both hear it, the others on neither', async () => {
-  const [a, b, c] = [await chat.client(A), await chat.client(B), await chat.client(B)];
+  const [a, b, c, b2] = [await chat.client(A), await chat.client(B), await chat.client(B), await chat.client(B)];
   await send(a, 'join', { room: 'lobby' });
   await send(b, 'join', { room: 'lobby' });
+  await send(b2, 'join', { room: 'lobby' });
   await receives(a, { event: 'joined', data: { room: 'lobby', id: b.id } }, 'a (A) hears b (B) join');
   await send(c, 'join', { room: 'garden' });
   await send(a, 'join', { room: 'garden' });
@@ -57,9 +58,13 @@ test('a room spans the nodes: its members on both hear it, the others on neither
   await send(a, 'say', { room: 'garden', text: 'marker' });
   await receives(c, { event: 'said', data: { room: 'garden', from: a.id, text: 'marker' } }, 'c, in garden');
   never(c, hello, 'c (B) is not in lobby');
-  // room_others from B reaches A, and not the sender.
+  // room_others from B reaches A, and not the sender. b2 shares b's node:
+  // once it has the notice, B has delivered it to its own sockets, so had
+  // b been sent it, it would come before b's later message.
   b.socket.emit('typing', { room: 'lobby' });
-  await receives(a, { event: 'typing', data: { room: 'lobby', id: b.id } }, 'a sees b typing');
+  const typing = { event: 'typing', data: { room: 'lobby', id: b.id } };
+  await receives(a, typing, 'a (A) sees b typing');
+  await receives(b2, typing, 'b2 (B) sees b typing');
   await send(b, 'say', { room: 'lobby', text: 'done' });
   await receives(b, { event: 'said', data: { room: 'lobby', from: b.id, text: 'done' } }, 'b hears itself');
   never(b, { event: 'typing', data: { room: 'lobby', id: b.id } }, 'b does not see itself typing');

@@ -22,16 +22,21 @@ impl Drop for RedisServer {
 impl RedisServer {
     /// Starts a server and waits until it accepts connections.
     pub fn start() -> Self {
-        // The port is free once the listener is dropped; nothing else on
-        // this machine takes it in the moment before the server binds it.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        Self {
-            child: spawn(port),
-            port,
+        // A free port is found by binding port 0 and letting it go: another
+        // test may take it in the meantime, so a server that cannot bind
+        // is started again on another.
+        let mut failures = Vec::new();
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .expect("a free port")
+                .port();
+            match spawn(port) {
+                Ok(child) => return Self { child, port },
+                Err(why) => failures.push(why),
+            }
         }
+        panic!("redis-server would not start: {failures:?}");
     }
 
     /// `redis://127.0.0.1:PORT`.
@@ -47,11 +52,13 @@ impl RedisServer {
 
     /// Starts a new, empty server on the same port, after [`Self::stop`].
     pub fn start_again(&mut self) {
-        self.child = spawn(self.port);
+        self.child = spawn(self.port).unwrap_or_else(|why| panic!("{why}"));
     }
 }
 
-fn spawn(port: u16) -> Child {
+/// A server on `port`, accepting connections; or why there is none (the
+/// port was taken, most likely).
+fn spawn(port: u16) -> Result<Child, String> {
     let mut child = Command::new("redis-server")
         .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
         .args(["--save", "", "--appendonly", "no"])
@@ -63,13 +70,17 @@ fn spawn(port: u16) -> Child {
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("redis-server exited at start: {status}");
+            return Err(format!(
+                "redis-server on port {port} exited at start: {status}"
+            ));
         }
-        assert!(
-            Instant::now() < deadline,
-            "redis-server does not accept connections on port {port} after 10 s"
-        );
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return Err(format!(
+                "redis-server does not accept connections on port {port} after 10 s"
+            ));
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
-    child
+    Ok(child)
 }
