@@ -150,6 +150,13 @@ def summarize(records: list[dict], machine: dict) -> str:
             ("NestJS", ", ".join(f"{k} {v}" for k, v in nest.items() if v) or None),
             ("commit", machine.get("git_commit")),
             (
+                "adapter",
+                f"Redis (redis-server {machine.get('redis_server') or '?'}, on CPU {machine.get('server_cpu', 0)} "
+                "with the server) for gatesmith and handwritten"
+                if machine.get("redis")
+                else None,
+            ),
+            (
                 "method",
                 f"{machine.get('rounds', '?')} rounds, {machine.get('duration_s', '?')} s measured after "
                 f"{machine.get('warmup_s', '?')} s warm-up; server on CPU {machine.get('server_cpu', 0)}, "
@@ -360,6 +367,11 @@ def self_test() -> int:
         return hits[0] if len(hits) == 1 else None
 
     check("machine header", "- CPU: Test CPU (2 CPUs)" in lines and "- NestJS: @nestjs/core 12.5.1" in lines, md)
+    check("no adapter line in memory", not any(l.startswith("- adapter:") for l in lines), md)
+    redis_md = summarize(records, {**loaded_machine, "redis": True, "redis_server": "7.0.15"})
+    check("the adapter line on Redis",
+          "- adapter: Redis (redis-server 7.0.15, on CPU 0 with the server) for gatesmith and handwritten"
+          in redis_md.splitlines(), redis_md)
     check("run table header", "| scenario | server | acks/s | p50 µs | p99 µs | p99.9 µs | CPU s / 10k acks | errors (sum) | runs |" in lines, md)
     # Medians: gatesmith acks 40000/42000/41000 -> 41000; p99 900/800/1000 -> 900; cpu -> 0.29.
     check("gatesmith run medians", row("echo-c50-w1", "gatesmith (generated)", "41 000", "200", "900", "1 500", "0.290", "0", "3") is not None, md)

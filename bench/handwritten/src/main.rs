@@ -5,6 +5,10 @@
 //! differ only in how the code came to be.
 //!
 //! Serves on `PORT` (default 3000); `RUST_LOG` filters the logs (`info`).
+//! With `GATESMITH_REDIS_URL=redis://HOST:PORT` set, as gatesmith's `Host`
+//! reads it, it shares broadcasts through that Redis server (7 or later)
+//! with socketioxide-redis's fred adapter, the client configured as
+//! gatesmith-runtime configures it; without it, the in-memory adapter.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -14,10 +18,15 @@ use axum::Router;
 use axum::serve::ListenerExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use socketioxide::SocketIo;
+use socketioxide::adapter::{Adapter, Emitter, LocalAdapter};
 use socketioxide::extract::{AckSender, Extension, SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
+use socketioxide::layer::SocketIoLayer;
 use socketioxide::socket::DisconnectReason;
+use socketioxide::{SocketIo, SocketIoBuilder};
+use socketioxide_redis::drivers::fred::FredDriver;
+use socketioxide_redis::drivers::fred::fred_client as fred;
+use socketioxide_redis::{FredAdapter, RedisAdapterCtr};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -69,15 +78,98 @@ async fn main() -> std::io::Result<()> {
         Err(_) => 3000,
     };
 
-    let (layer, io) = SocketIo::builder()
+    // Unset or blank: in memory, as gatesmith's `Host::from_env` reads it.
+    let redis_url = std::env::var("GATESMITH_REDIS_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty());
+    match redis_url {
+        None => {
+            let (layer, io) = with_limits(SocketIo::builder()).build_layer();
+            // Handlers are registered in a connect middleware, which runs before the
+            // CONNECT reply: an event emitted the moment the client is connected
+            // would otherwise race the `on_connect` handler and could be dropped.
+            io.ns(
+                "/",
+                on_connect::<LocalAdapter>.with(register_handlers::<LocalAdapter>),
+            );
+            serve(port, layer, io).await
+        }
+        Some(url) => {
+            let adapter = connect_redis(url.trim()).await?;
+            let (layer, io) =
+                with_limits(SocketIo::builder().with_adapter::<RedisAdapter>(adapter))
+                    .build_layer();
+            // With a remote adapter, creating the namespace subscribes to its
+            // Redis channels: it is a future, and it can fail.
+            io.ns(
+                "/",
+                on_connect::<RedisAdapter>.with(register_handlers::<RedisAdapter>),
+            )
+            .await
+            .map_err(|err| std::io::Error::other(format!("namespace / on Redis: {err}")))?;
+            serve(port, layer, io).await
+        }
+    }
+}
+
+/// The adapter in Redis mode.
+type RedisAdapter = FredAdapter<Emitter>;
+
+fn with_limits<A: Adapter>(builder: SocketIoBuilder<A>) -> SocketIoBuilder<A> {
+    builder
         .max_payload(MAX_MESSAGE_BYTES as u64)
         .ws_max_message_size(MAX_MESSAGE_BYTES)
-        .build_layer();
-    // Handlers are registered in a connect middleware, which runs before the
-    // CONNECT reply: an event emitted the moment the client is connected
-    // would otherwise race the `on_connect` handler and could be dropped.
-    io.ns("/", on_connect.with(register_handlers));
+}
 
+/// Connects to Redis as gatesmith-runtime does (runtime/src/redis.rs), so
+/// that the two servers differ in their code, not in their Redis client:
+/// RESP3 (socketioxide-redis needs it), a 5 s connection timeout, a 2 s
+/// command timeout, reconnection for ever, and the adapter's sharded
+/// channels subscribed again after each reconnection (neither fred nor
+/// socketioxide-redis restores them).
+async fn connect_redis(url: &str) -> std::io::Result<RedisAdapterCtr<FredDriver>> {
+    use fred::interfaces::{EventInterface, PubsubInterface};
+    use fred::prelude::{Builder, Config, ReconnectPolicy};
+    use fred::types::RespVersion;
+
+    let mut config = Config::from_url(url)
+        .map_err(|err| std::io::Error::other(format!("GATESMITH_REDIS_URL: {err}")))?;
+    config.version = RespVersion::RESP3;
+    let client = Builder::from_config(config)
+        .with_connection_config(|c| c.connection_timeout = Duration::from_secs(5))
+        .with_performance_config(|p| p.default_command_timeout = Duration::from_secs(2))
+        .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+        .build_subscriber_client()
+        .map_err(|err| std::io::Error::other(format!("Redis client: {err}")))?;
+    let adapter = RedisAdapterCtr::new_with_fred(client.clone())
+        .await
+        .map_err(|err| std::io::Error::other(format!("cannot reach Redis: {err}")))?;
+    let mut reconnected = client.reconnect_rx();
+    tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match reconnected.recv().await {
+                Ok(_) => {
+                    for channel in client.tracked_shard_channels() {
+                        if let Err(err) = client.ssubscribe(channel.to_string()).await {
+                            tracing::error!(%err, "could not subscribe again after reconnecting");
+                        }
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+    tracing::info!("sharing broadcasts through Redis");
+    Ok(adapter)
+}
+
+async fn serve<A: Adapter>(
+    port: u16,
+    layer: SocketIoLayer<A>,
+    io: SocketIo<A>,
+) -> std::io::Result<()> {
     let app = Router::new().layer(layer);
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)))
         .await?
@@ -96,24 +188,24 @@ async fn main() -> std::io::Result<()> {
         .await
 }
 
-async fn register_handlers(socket: SocketRef) -> Result<(), Infallible> {
+async fn register_handlers<A: Adapter>(socket: SocketRef<A>) -> Result<(), Infallible> {
     socket.extensions.insert(Gone(CancellationToken::new()));
-    socket.on("echo", echo);
-    socket.on("createAaa", create_aaa);
-    socket.on("findAllAaa", find_all_aaa);
-    socket.on("findOneAaa", find_one_aaa);
-    socket.on("updateAaa", update_aaa);
-    socket.on("removeAaa", remove_aaa);
-    socket.on_disconnect(on_disconnect);
+    socket.on("echo", echo::<A>);
+    socket.on("createAaa", create_aaa::<A>);
+    socket.on("findAllAaa", find_all_aaa::<A>);
+    socket.on("findOneAaa", find_one_aaa::<A>);
+    socket.on("updateAaa", update_aaa::<A>);
+    socket.on("removeAaa", remove_aaa::<A>);
+    socket.on_disconnect(on_disconnect::<A>);
     Ok(())
 }
 
-async fn on_connect(socket: SocketRef) {
+async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
     tracing::info!(socket = %socket.id, ns = socket.ns(), "client connected");
 }
 
-async fn on_disconnect(
-    socket: SocketRef,
+async fn on_disconnect<A: Adapter>(
+    socket: SocketRef<A>,
     reason: DisconnectReason,
     Extension(gone): Extension<Gone>,
 ) {
@@ -122,7 +214,7 @@ async fn on_disconnect(
 }
 
 /// Acks the payload as received, whatever JSON it is.
-async fn echo(TryData(payload): TryData<Value>, ack: AckSender) {
+async fn echo<A: Adapter>(TryData(payload): TryData<Value>, ack: AckSender<A>) {
     match payload {
         Ok(payload) => send_ack(ack, &payload),
         Err(err) => refuse(ack, "echo", &err),
@@ -130,7 +222,11 @@ async fn echo(TryData(payload): TryData<Value>, ack: AckSender) {
 }
 
 /// Every client hears `guang` 777, then the sender gets its ack.
-async fn create_aaa(io: SocketIo, TryData(payload): TryData<CreateAaaDto>, ack: AckSender) {
+async fn create_aaa<A: Adapter>(
+    io: SocketIo<A>,
+    TryData(payload): TryData<CreateAaaDto>,
+    ack: AckSender<A>,
+) {
     if let Err(err) = payload {
         return refuse(ack, "createAaa", &err);
     }
@@ -142,7 +238,7 @@ async fn create_aaa(io: SocketIo, TryData(payload): TryData<CreateAaaDto>, ack: 
 
 /// Three `guang` to the sender: now, 2 s and 5 s after the request, unless
 /// it disconnects first. No ack: the lesson's handler returns an Observable.
-async fn find_all_aaa(socket: SocketRef, Extension(gone): Extension<Gone>) {
+async fn find_all_aaa<A: Adapter>(socket: SocketRef<A>, Extension(gone): Extension<Gone>) {
     let received = Instant::now();
     emit(&socket, &json!({ "msg": "aaa" }));
     // One task for both delayed replies: they share the request's clock.
@@ -160,7 +256,11 @@ async fn find_all_aaa(socket: SocketRef, Extension(gone): Extension<Gone>) {
 }
 
 /// `guang` 666 to the sender, then the ack.
-async fn find_one_aaa(socket: SocketRef, TryData(id): TryData<i64>, ack: AckSender) {
+async fn find_one_aaa<A: Adapter>(
+    socket: SocketRef<A>,
+    TryData(id): TryData<i64>,
+    ack: AckSender<A>,
+) {
     match id {
         Ok(id) => {
             emit(&socket, &666);
@@ -170,27 +270,27 @@ async fn find_one_aaa(socket: SocketRef, TryData(id): TryData<i64>, ack: AckSend
     }
 }
 
-async fn update_aaa(TryData(payload): TryData<UpdateAaaDto>, ack: AckSender) {
+async fn update_aaa<A: Adapter>(TryData(payload): TryData<UpdateAaaDto>, ack: AckSender<A>) {
     match payload {
         Ok(payload) => send_ack(ack, &format!("This action updates a #{} aaa", payload.id)),
         Err(err) => refuse(ack, "updateAaa", &err),
     }
 }
 
-async fn remove_aaa(TryData(id): TryData<i64>, ack: AckSender) {
+async fn remove_aaa<A: Adapter>(TryData(id): TryData<i64>, ack: AckSender<A>) {
     match id {
         Ok(id) => send_ack(ack, &format!("This action removes a #{id} aaa")),
         Err(err) => refuse(ack, "removeAaa", &err),
     }
 }
 
-fn emit<T: serde::Serialize + ?Sized>(socket: &SocketRef, data: &T) {
+fn emit<A: Adapter, T: serde::Serialize + ?Sized>(socket: &SocketRef<A>, data: &T) {
     if let Err(err) = socket.emit("guang", data) {
         tracing::warn!(socket = %socket.id, %err, "could not emit guang");
     }
 }
 
-fn send_ack<T: serde::Serialize + ?Sized>(ack: AckSender, data: &T) {
+fn send_ack<A: Adapter, T: serde::Serialize + ?Sized>(ack: AckSender<A>, data: &T) {
     if let Err(err) = ack.send(data) {
         tracing::warn!(%err, "could not send ack");
     }
@@ -198,7 +298,7 @@ fn send_ack<T: serde::Serialize + ?Sized>(ack: AckSender, data: &T) {
 
 /// A payload that does not decode gets an error ack, as NestJS's
 /// `WsException` would, instead of silence and a client-side timeout.
-fn refuse(ack: AckSender, event: &str, err: &socketioxide::ParserError) {
+fn refuse<A: Adapter>(ack: AckSender<A>, event: &str, err: &socketioxide::ParserError) {
     tracing::info!(event, %err, "payload refused");
     send_ack(
         ack,
