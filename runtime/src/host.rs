@@ -14,8 +14,8 @@ use axum::serve::ListenerExt;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::{SocketIo, SocketIoBuilder};
-use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
+use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
@@ -317,6 +317,7 @@ impl Host {
         if let Some(pages) = self.pages {
             router = router.fallback_service(ServeDir::new(pages));
         }
+        let mut redis_watch = None;
         let io = match &self.redis_url {
             None => {
                 let (layer, io) = with_limits(SocketIo::builder(), &limits).build_layer();
@@ -324,7 +325,8 @@ impl Host {
                 Io::Local(io)
             }
             Some(RedisUrl(url)) => {
-                let adapter = redis::connect(url).await?;
+                let redis::Connected { adapter, watch } = redis::connect(url).await?;
+                redis_watch = Some(watch);
                 let builder = SocketIo::builder().with_adapter::<RedisAdapter>(adapter);
                 let (layer, io) = with_limits(builder, &limits).build_layer();
                 router = router.layer(layer);
@@ -361,6 +363,7 @@ impl Host {
             router: router.layer(axum::middleware::map_request(own_request_parts)),
             io,
             in_flight,
+            _redis_watch: redis_watch,
         })
     }
 
@@ -415,6 +418,8 @@ pub struct Bound {
     router: Router,
     io: Io,
     in_flight: TaskTracker,
+    /// Watches the Redis connection, if any, for as long as the host lives.
+    _redis_watch: Option<AbortOnDropHandle<()>>,
 }
 
 impl Bound {

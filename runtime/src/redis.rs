@@ -5,6 +5,7 @@ use std::time::Duration;
 use socketioxide_redis::RedisAdapterCtr;
 use socketioxide_redis::drivers::fred::FredDriver;
 use socketioxide_redis::drivers::fred::fred_client as fred;
+use tokio_util::task::AbortOnDropHandle;
 
 use fred::clients::SubscriberClient;
 use fred::interfaces::PubsubInterface;
@@ -51,7 +52,7 @@ fn config(url: &str) -> Result<Config, String> {
 /// the adapter's channels are subscribed again on each reconnection (the
 /// subscriptions die with the connection, and neither socketioxide-redis
 /// nor fred restores them).
-pub(crate) async fn connect(url: &str) -> std::io::Result<RedisAdapterCtr<FredDriver>> {
+pub(crate) async fn connect(url: &str) -> std::io::Result<Connected> {
     let config = config(url).map_err(std::io::Error::other)?;
     let client = fred::prelude::Builder::from_config(config)
         .with_connection_config(|connection| connection.connection_timeout = CONNECT_TIMEOUT)
@@ -76,7 +77,7 @@ pub(crate) async fn connect(url: &str) -> std::io::Result<RedisAdapterCtr<FredDr
     tracing::info!(redis = %redacted(url), "sharing broadcasts and rooms through Redis");
     let mut reconnected = client.reconnect_rx();
     let mut failed = client.error_rx();
-    tokio::spawn(async move {
+    let watch = tokio::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
             tokio::select! {
@@ -93,7 +94,18 @@ pub(crate) async fn connect(url: &str) -> std::io::Result<RedisAdapterCtr<FredDr
             }
         }
     });
-    Ok(adapter)
+    Ok(Connected {
+        adapter,
+        watch: AbortOnDropHandle::new(watch),
+    })
+}
+
+/// The adapter's connection, and the task that logs its outages and
+/// subscribes again after each: the task ends when this is dropped, with
+/// the host that holds it.
+pub(crate) struct Connected {
+    pub(crate) adapter: RedisAdapterCtr<FredDriver>,
+    pub(crate) watch: AbortOnDropHandle<()>,
 }
 
 /// Subscribes again after a reconnection, retrying until it works: until
