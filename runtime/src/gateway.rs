@@ -438,7 +438,10 @@ fn on_without_payload<S, A, F, Fut, R>(
                 return refuse(&socket, event, ack, ack_requested);
             };
             let (service, cx) = wiring.call(socket, event, ack_requested);
-            handler(service, cx).await.send(ack);
+            // Boxed: socketioxide spawns this future, and copying the
+            // handler's whole state machine into the task cost more than
+            // allocating it (BENCHMARKS.md, "Where the instructions go").
+            Box::pin(handler(service, cx)).await.send(ack);
         },
     );
 }
@@ -471,7 +474,7 @@ fn on_decoded<S, A, T, F, Fut, R>(
             match payload {
                 Ok(payload) => {
                     let (service, cx) = wiring.call(socket, event, ack_requested);
-                    handler(service, cx, payload).await.send(ack);
+                    Box::pin(handler(service, cx, payload)).await.send(ack);
                 }
                 Err(err) => PayloadError::new(event, vec![unreadable(&err, "type")]).answer(
                     &socket,
@@ -510,7 +513,7 @@ fn on_checked<S, A, T, F, Fut, R>(
             match checked::<T>(&schemas, event, payload) {
                 Ok(payload) => {
                     let (service, cx) = wiring.call(socket, event, ack_requested);
-                    handler(service, cx, payload).await.send(ack);
+                    Box::pin(handler(service, cx, payload)).await.send(ack);
                 }
                 Err(violations) => {
                     PayloadError::new(event, violations).answer(&socket, ack, ack_requested)
@@ -522,7 +525,7 @@ fn on_checked<S, A, T, F, Fut, R>(
 
 /// The payload, read as JSON, checked against the event's schema, then
 /// decoded; or every reason it could not be.
-fn checked<T: DeserializeOwned>(
+fn checked<T: DeserializeOwned + 'static>(
     schemas: &PayloadSchemas,
     event: &str,
     payload: Result<serde_json::Value, ParserError>,
@@ -535,8 +538,22 @@ fn checked<T: DeserializeOwned>(
     }
     // The schema bounds every number by its Rust type, so this fails only
     // if the schema and the types disagree.
-    serde_json::from_value(payload)
-        .map_err(|err| vec![Violation::new("$", "type", err.to_string())])
+    decode(payload).map_err(|err| vec![Violation::new("$", "type", err.to_string())])
+}
+
+/// `payload` as a `T`. A payload typed as any JSON (`T` is `Value`) is
+/// already one: decoding it again would copy it whole, a third of an echo's
+/// cost in the runtime (bench/callgrind).
+fn decode<T: DeserializeOwned + 'static>(
+    payload: serde_json::Value,
+) -> Result<T, serde_json::Error> {
+    let mut payload = Some(payload);
+    if let Some(same) = (&mut payload as &mut dyn std::any::Any).downcast_mut::<Option<T>>()
+        && let Some(value) = same.take()
+    {
+        return Ok(value);
+    }
+    serde_json::from_value(payload.unwrap_or_default())
 }
 
 /// The violation of a payload that could not be read: none was sent, or
@@ -564,5 +581,24 @@ fn describe(err: &ParserError) -> String {
     match text.rfind(" at line ") {
         Some(at) => text[..at].to_owned(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_is_decoded_to_its_type_or_kept_as_json() {
+        let payload = serde_json::json!({ "msg": "hi", "n": [1, 2] });
+        let kept: serde_json::Value = decode(payload.clone()).unwrap();
+        assert_eq!(kept, payload);
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Message {
+            msg: String,
+        }
+        let typed: Message = decode(payload).unwrap();
+        assert_eq!(typed.msg, "hi");
+        assert!(decode::<u32>(serde_json::json!("seven")).is_err());
     }
 }

@@ -59,8 +59,20 @@ struct UpdateAaaDto {
 #[derive(Clone)]
 struct Gone(CancellationToken);
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+fn main() -> std::io::Result<()> {
+    // `#[tokio::main]`'s multi-thread runtime, as socketioxide's examples
+    // run; `HANDWRITTEN_RUNTIME=current_thread` gives the runtime
+    // `Host::run` picks on one core, to compare the code alone (bench/callgrind).
+    let runtime = match std::env::var("HANDWRITTEN_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()?;
+    runtime.block_on(run())
+}
+
+async fn run() -> std::io::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
