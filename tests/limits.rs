@@ -18,11 +18,10 @@ use tokio_tungstenite::tungstenite::Message;
 mod gateway_process;
 use gateway_process::GatewayProcess;
 
-type Client =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use gatesmith_tests::{WsClient, next_text};
 
 /// Opens an engine.io WebSocket to `port`, returning the OPEN packet's JSON.
-async fn open(port: u16) -> (Client, serde_json::Value) {
+async fn open(port: u16) -> (WsClient, serde_json::Value) {
     let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
     let (mut ws, _) = tokio_tungstenite::connect_async(&url)
         .await
@@ -36,26 +35,15 @@ async fn open(port: u16) -> (Client, serde_json::Value) {
 }
 
 /// The next text frame, or None once the connection is closed. Pings are
-/// returned like any frame: each test decides whether to answer them.
-async fn next_frame(ws: &mut Client) -> Option<String> {
+/// returned like any frame, for the tests that decide whether to answer
+/// them; [`next_text`] answers them.
+async fn next_frame(ws: &mut WsClient) -> Option<String> {
     loop {
         match timeout(Duration::from_secs(5), ws.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => return Some(text.as_str().to_owned()),
             Ok(Some(Ok(Message::Close(_))) | Some(Err(_)) | None) => return None,
             Ok(Some(Ok(_))) => {}
             Err(_) => panic!("no frame from the server within 5 s"),
-        }
-    }
-}
-
-/// The next frame that is not a ping, answering pings on the way.
-async fn next_message(ws: &mut Client) -> Option<String> {
-    loop {
-        let frame = next_frame(ws).await?;
-        if frame == "2" {
-            ws.send(Message::text("3")).await.ok()?;
-        } else {
-            return Some(frame);
         }
     }
 }
@@ -73,7 +61,7 @@ async fn the_default_payload_limit_is_one_mib() {
     assert_eq!(handshake["maxPayload"], 1 << 20, "{handshake}");
     ws.send(Message::text("40")).await.expect("CONNECT");
     assert!(
-        next_message(&mut ws)
+        next_text(&mut ws)
             .await
             .expect("CONNECT reply")
             .starts_with("40")
@@ -89,9 +77,7 @@ async fn the_default_payload_limit_is_one_mib() {
         .expect("send 1 MiB");
     // createAaa's `guang` broadcast may come first.
     let answer = loop {
-        let frame = next_message(&mut ws)
-            .await
-            .expect("the connection stays up");
+        let frame = next_text(&mut ws).await.expect("the connection stays up");
         if !frame.starts_with("42[") {
             break frame;
         }
@@ -105,7 +91,7 @@ async fn the_default_payload_limit_is_one_mib() {
         .expect("send 1 MiB + 1");
     // What a raw client sees: the connection closes (the `guang` broadcast
     // of the first message may come first), and nothing answers the second.
-    while let Some(frame) = next_message(&mut ws).await {
+    while let Some(frame) = next_text(&mut ws).await {
         assert!(!frame.starts_with("43"), "answered past the limit: {frame}");
     }
 }
@@ -115,7 +101,7 @@ async fn delayed_emissions_past_the_per_socket_bound_are_dropped_and_logged() {
     let mut server = GatewayProcess::start(&[("GATESMITH_MAX_PENDING_DELAYED", "3")]);
     let (mut ws, _) = open(server.port).await;
     ws.send(Message::text("40/later,")).await.expect("CONNECT");
-    let connected = next_message(&mut ws).await.expect("CONNECT reply");
+    let connected = next_text(&mut ws).await.expect("CONNECT reply");
     assert!(connected.starts_with("40/later,{"), "{connected}");
     // Five requests at once, each asking for a `later` event 300 ms on.
     for n in 1..=5 {
@@ -125,7 +111,7 @@ async fn delayed_emissions_past_the_per_socket_bound_are_dropped_and_logged() {
     }
     let (mut acks, mut events) = (Vec::new(), Vec::new());
     while events.len() < 3 {
-        let frame = next_message(&mut ws).await.expect("the socket stays up");
+        let frame = next_text(&mut ws).await.expect("the socket stays up");
         if let Some(ack) = frame.strip_prefix("43/later,") {
             acks.push(ack.to_owned());
         } else {
@@ -146,11 +132,11 @@ async fn delayed_emissions_past_the_per_socket_bound_are_dropped_and_logged() {
         .await
         .expect("send");
     assert_eq!(
-        next_message(&mut ws).await.as_deref(),
+        next_text(&mut ws).await.as_deref(),
         Some(r#"43/later,6[6]"#)
     );
     assert_eq!(
-        next_message(&mut ws).await.as_deref(),
+        next_text(&mut ws).await.as_deref(),
         Some(r#"42/later,["later",6]"#)
     );
     server.wait_for_log("dropped one", Duration::from_secs(5));
