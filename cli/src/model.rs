@@ -357,26 +357,6 @@ impl Checker<'_> {
                 self.error(&["on_disconnect", "after"], "on_disconnect emissions cannot be delayed: a socket's delayed emissions end when it disconnects");
             }
         }
-        let mut declared_server_events = declared_server_events;
-        let asked = (events.iter().flat_map(|e| &e.emits))
-            .chain(&on_connect)
-            .filter_map(|emission| Some((emission.event.as_str(), emission.ask.as_ref()?)));
-        for (event, ask) in asked {
-            let Some(declared) = (declared_server_events.iter_mut()).find(|d| d.name == event)
-            else {
-                continue;
-            };
-            if declared.answered.is_some() {
-                continue;
-            }
-            if let Some(other) = methods.get(&ask.method) {
-                self.error(
-                    &["server_events", event],
-                    format!("the answers to `{event}` go to the Rust method `{}`, as {other} does: rename one of them", ask.method),
-                );
-            }
-            declared.answered = Some(ask.method.clone());
-        }
         let gateway_ident = ident::snake(&spec.gateway);
         let mut gateway = Gateway {
             spec_path: spec_path.to_owned(),
@@ -394,6 +374,27 @@ impl Checker<'_> {
             payload_schema: self.document.clone(),
             connect_guard: self.connect_guard(),
         };
+        // Each server event an emission asks gets one method for its answers.
+        let asked: Vec<(String, String)> = (gateway.emissions())
+            .filter_map(|e| Some((e.event.clone(), e.ask.as_ref()?.method.clone())))
+            .collect();
+        for (event, method) in asked {
+            let Some(declared) =
+                (gateway.declared_server_events.iter_mut()).find(|d| d.name == event)
+            else {
+                continue;
+            };
+            if declared.answered.is_some() {
+                continue;
+            }
+            if let Some(other) = methods.get(&method) {
+                self.error(
+                    &["server_events", &event],
+                    format!("the answers to `{event}` go to the Rust method `{method}`, as {other} does: rename one of them"),
+                );
+            }
+            declared.answered = Some(method);
+        }
         let mut server_events: Vec<String> = Vec::new();
         let emitted = gateway.emissions().map(|e| &e.event);
         for event in (gateway.declared_server_events.iter().map(|e| &e.name)).chain(emitted) {

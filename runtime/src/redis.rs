@@ -16,7 +16,7 @@ use fred::types::RespVersion;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long a broadcast may wait for Redis before it fails (logged).
-pub(crate) const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Whether `url` is a Redis URL fred can connect with, or why not.
 pub(crate) fn check_url(url: &str) -> Result<(), String> {
