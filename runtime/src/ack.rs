@@ -1,36 +1,124 @@
 //! How handler results become socket.io acknowledgements, and how a payload
 //! that does not decode is answered.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use serde::Serialize;
+use socketioxide::SendError;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
-use socketioxide::handler::FromMessageParts;
+use socketioxide::handler::{FromMessageParts, Value};
 use socketioxide::socket::Socket;
 
-use crate::adapter::{Peer, with_peer};
+use crate::delivery::{Failed, when_room};
+use crate::session::Session;
 use crate::validate::Violation;
+
+/// Where the answer to one message goes: its ack, when the client passed
+/// an ack callback, else (for errors) an `exception` event to the sender.
+pub struct Reply<A: Adapter> {
+    socket: Arc<Socket<A>>,
+    ack_id: Option<i64>,
+    session: Arc<Session>,
+}
+
+impl<A: Adapter> Reply<A> {
+    pub(crate) fn new(socket: Arc<Socket<A>>, ack_id: Option<i64>, session: Arc<Session>) -> Self {
+        Self {
+            socket,
+            ack_id,
+            session,
+        }
+    }
+
+    /// Acks `data`, if the client asked for an ack.
+    pub(crate) fn data<T: Serialize + ?Sized>(self, data: &T) {
+        let Some(ack_id) = self.ack_id else {
+            return;
+        };
+        if let Err(err) = self.ack_sender(ack_id).send(data) {
+            self.retry("an ack", &err, data, move |socket, value| {
+                ack_sender(socket, ack_id).send(value)
+            });
+        }
+    }
+
+    /// Answers with `error`: as the ack when the client asked for one,
+    /// else as an `exception` event, as NestJS reports a `WsException`.
+    /// Every refusal (payload, guard, rate, shutdown) goes through here.
+    pub(crate) fn error<T: Serialize + ?Sized>(self, error: &T) {
+        if self.ack_id.is_some() {
+            return self.data(error);
+        }
+        let socket = SocketRef::from(Arc::clone(&self.socket));
+        if let Err(err) = socket.emit("exception", error) {
+            self.retry("an exception event", &err, error, |socket, value| {
+                SocketRef::from(Arc::clone(socket)).emit("exception", value)
+            });
+        }
+    }
+
+    fn ack_sender(&self, ack_id: i64) -> AckSender<A> {
+        ack_sender(&self.socket, ack_id)
+    }
+
+    /// After `err`: sends `data` through `send` once the queue has room,
+    /// or says why it cannot be sent.
+    fn retry<T, F>(self, what: &'static str, err: &SendError, data: &T, send: F)
+    where
+        T: Serialize + ?Sized,
+        F: Fn(&Arc<Socket<A>>, &serde_json::Value) -> Result<(), SendError> + Send + 'static,
+    {
+        match Failed::from(err) {
+            Failed::Full => match serde_json::to_value(data) {
+                Ok(value) => {
+                    let socket = Arc::clone(&self.socket);
+                    when_room(
+                        SocketRef::from(self.socket),
+                        &self.session,
+                        what,
+                        move |_| send(&socket, &value),
+                    );
+                }
+                Err(err) => {
+                    crate::throttle::log!(warn, "could not serialize an answer", what, %err)
+                }
+            },
+            Failed::Gone => {}
+            Failed::Unsendable(why) => {
+                crate::throttle::log!(warn, "could not serialize an answer", what, why)
+            }
+        }
+    }
+}
+
+/// An ack sender for the message `ack_id` of `socket`.
+fn ack_sender<A: Adapter>(socket: &Arc<Socket<A>>, ack_id: i64) -> AckSender<A> {
+    let mut nothing = Value::Str(socketioxide_core::Str::from(""), None);
+    match AckSender::from_message_parts(socket, &mut nothing, &Some(ack_id)) {
+        Ok(sender) => sender,
+        Err(never) => match never {},
+    }
+}
 
 /// A handler's result that may be sent back as the ack.
 ///
 /// `()` sends no ack, as a NestJS handler that returns nothing: a client that
 /// passed an ack callback never hears back, which is what the spec declared.
 pub trait IntoAck {
-    /// Sends `self` through `ack`, or nothing.
-    fn send<A: Adapter>(self, ack: AckSender<A>);
+    /// Sends `self` through `reply`, or nothing.
+    fn send<A: Adapter>(self, reply: Reply<A>);
 }
 
 impl IntoAck for () {
-    fn send<A: Adapter>(self, _ack: AckSender<A>) {}
+    fn send<A: Adapter>(self, _reply: Reply<A>) {}
 }
 
 macro_rules! ack_as_data {
     ($($ty:ty),*) => {$(
         impl IntoAck for $ty {
-            fn send<A: Adapter>(self, ack: AckSender<A>) {
-                send_data(ack, &self);
+            fn send<A: Adapter>(self, reply: Reply<A>) {
+                reply.data(&self);
             }
         }
     )*};
@@ -43,36 +131,8 @@ ack_as_data!(String, &'static str, serde_json::Value, i64, f64, bool);
 pub struct Ack<T>(pub T);
 
 impl<T: Serialize> IntoAck for Ack<T> {
-    fn send<A: Adapter>(self, ack: AckSender<A>) {
-        send_data(ack, &self.0);
-    }
-}
-
-fn send_data<A: Adapter, T: Serialize + ?Sized>(ack: AckSender<A>, data: &T) {
-    if let Err(err) = ack.send(data) {
-        tracing::warn!(%err, "could not send ack");
-    }
-}
-
-/// Answers a refused message with `error`: as the ack when the client
-/// asked for one, else as an `exception` event, as NestJS reports a
-/// `WsException`. Every refusal (payload, guard, shutdown) goes through here.
-pub(crate) fn answer_error<A: Adapter, T: Serialize + ?Sized>(
-    socket: &SocketRef<A>,
-    ack: AckSender<A>,
-    ack_requested: bool,
-    error: &T,
-) {
-    if ack_requested {
-        send_data(ack, error);
-    } else {
-        emit_exception(socket, error);
-    }
-}
-
-fn emit_exception<A: Adapter, T: Serialize + ?Sized>(socket: &SocketRef<A>, error: &T) {
-    if let Err(err) = socket.emit("exception", error) {
-        tracing::warn!(%err, "could not emit exception");
+    fn send<A: Adapter>(self, reply: Reply<A>) {
+        reply.data(&self.0);
     }
 }
 
@@ -115,14 +175,9 @@ impl PayloadError {
         }
     }
 
-    pub(crate) fn answer<A: Adapter>(
-        &self,
-        socket: &SocketRef<A>,
-        ack: AckSender<A>,
-        ack_requested: bool,
-    ) {
-        tracing::info!(socket = %socket.id, event = %self.event, message = %self.message, "payload refused");
-        answer_error(socket, ack, ack_requested, self);
+    pub(crate) fn answer<A: Adapter>(&self, reply: Reply<A>) {
+        crate::throttle::log!(info, "payload refused", socket = %reply.socket.id, event = %self.event, message = %self.message);
+        reply.error(self);
     }
 }
 
@@ -151,8 +206,6 @@ impl GuardError {
 #[derive(Debug, Clone)]
 pub struct Forbidden {
     pub(crate) error: GuardError,
-    pub(crate) peer: Peer,
-    pub(crate) ack_requested: bool,
 }
 
 impl Forbidden {
@@ -163,36 +216,35 @@ impl Forbidden {
 }
 
 impl<T: IntoAck> IntoAck for Result<T, Forbidden> {
-    fn send<A: Adapter>(self, ack: AckSender<A>) {
+    fn send<A: Adapter>(self, reply: Reply<A>) {
         match self {
-            Ok(answer) => answer.send(ack),
-            Err(refused) => with_peer!(&refused.peer, |socket, _| {
+            Ok(answer) => answer.send(reply),
+            Err(refused) => {
                 let error = &refused.error;
-                tracing::info!(socket = %socket.id, event = %error.event, message = %error.message, "message refused by a guard");
-                // The ack and the socket are the same socket's, but typed
-                // apart: the ack by the handler, the socket by the context.
-                if refused.ack_requested {
-                    send_data(ack, error);
-                } else {
-                    emit_exception(socket, error);
-                }
-            }),
+                crate::throttle::log!(info, "message refused by a guard", socket = %reply.socket.id, event = %error.event, message = %error.message);
+                reply.error(error);
+            }
         }
     }
 }
 
-/// Whether the client passed an ack callback with its message.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct AckRequested(pub bool);
+/// The answer to a message that arrived once shutdown had begun
+/// (docs/errors.md).
+#[derive(Debug, Serialize)]
+pub(crate) struct ShuttingDown<'a> {
+    status: &'static str,
+    code: &'static str,
+    event: &'a str,
+    message: &'static str,
+}
 
-impl<A: Adapter> FromMessageParts<A> for AckRequested {
-    type Error = Infallible;
-
-    fn from_message_parts(
-        _socket: &Arc<Socket<A>>,
-        _data: &mut socketioxide::handler::Value,
-        ack_id: &Option<i64>,
-    ) -> Result<Self, Infallible> {
-        Ok(Self(ack_id.is_some()))
+impl<'a> ShuttingDown<'a> {
+    pub(crate) fn new(event: &'a str) -> Self {
+        Self {
+            status: "error",
+            code: "shutting_down",
+            event,
+            message: "the server is shutting down; send it again once reconnected",
+        }
     }
 }

@@ -5,15 +5,17 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use socketioxide::AckError;
-use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
+use socketioxide::{AckError, BroadcastError, SendError, SocketIo};
+use socketioxide_core::adapter::errors::SocketError;
 use tokio::time::Instant;
 
 use crate::ack::{Forbidden, GuardError};
 use crate::adapter::{Peer, SenderSocket, with_peer};
 use crate::delayed::Delayed;
+use crate::delivery::{Failed, when_room};
+use crate::session::Session;
 
 /// Who receives an emission.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,10 +82,9 @@ pub struct EventContext {
     peer: Peer,
     received: Instant,
     delayed: Arc<Delayed>,
+    session: Arc<Session>,
     /// The event being handled (`connect` / `disconnect` in those hooks).
     event: &'static str,
-    /// Whether the client passed an ack callback with this message.
-    ack_requested: bool,
 }
 
 /// The role a connect guard gave a socket, kept in its extensions.
@@ -94,15 +95,15 @@ impl EventContext {
     pub(crate) fn new(
         peer: Peer,
         delayed: Arc<Delayed>,
+        session: Arc<Session>,
         event: &'static str,
-        ack_requested: bool,
     ) -> Self {
         Self {
             peer,
             received: Instant::now(),
             delayed,
+            session,
             event,
-            ack_requested,
         }
     }
 
@@ -149,8 +150,6 @@ impl EventContext {
                 event: self.event.to_owned(),
                 message: message.into(),
             },
-            peer: self.peer.clone(),
-            ack_requested: self.ack_requested,
         }
     }
 
@@ -189,12 +188,25 @@ impl EventContext {
         rooms.iter().any(|joined| joined == room)
     }
 
-    /// Emits `event` with `data` to `to` now. A failure (the socket is gone,
-    /// its buffer is full) is logged, never raised: the other recipients and
-    /// the handler go on.
+    /// Emits `event` with `data` to `to` now. Nothing is lost silently: a
+    /// recipient whose outgoing queue is full gets it once there is room,
+    /// or is disconnected as a slow consumer (docs/host.md); a failure
+    /// (Redis away) is logged, never raised, and the handler goes on.
     pub async fn emit<T: Serialize + ?Sized>(&self, to: To, event: &str, data: &T) {
-        with_peer!(&self.peer, |socket, io| emit(socket, io, to, event, data)
-            .await);
+        // A handler that emits many times in a row yields now and then, so
+        // that the writers of its recipients drain their queues before they
+        // are full: else a fast client would lose what a busy server could
+        // not write to it in time.
+        tokio::task::consume_budget().await;
+        with_peer!(&self.peer, |socket, io| emit(
+            socket,
+            io,
+            &self.session,
+            to,
+            event,
+            data
+        )
+        .await);
     }
 
     /// Sends the server event `E` to the sender and waits, at most
@@ -231,7 +243,7 @@ impl EventContext {
         // socket's pending acks until their timeout).
         let cx = self.clone();
         let Some(slot) = self.delayed.reserve() else {
-            tracing::warn!(socket = %self.id(), event = E::NAME, "too many answers and delayed emissions pending: not asked");
+            crate::throttle::log!(warn, "too many answers and delayed emissions pending: not asked", socket = %self.id(), event = E::NAME);
             let full =
                 AskError::Gone("too many questions and delayed emissions pending".to_owned());
             tokio::spawn(then(Err(full), cx));
@@ -287,12 +299,15 @@ impl EventContext {
     where
         T: Serialize + Send + Sync + 'static,
     {
-        let peer = self.peer.clone();
+        let (peer, session) = (self.peer.clone(), Arc::clone(&self.session));
         let scheduled = self.delayed.schedule(self.received + after, async move {
-            with_peer!(&peer, |socket, io| emit(socket, io, to, event, &data).await);
+            with_peer!(&peer, |socket, io| emit(
+                socket, io, &session, to, event, &data
+            )
+            .await);
         });
         if !scheduled {
-            tracing::warn!(socket = %self.id(), event, "too many delayed emissions pending: dropped one");
+            crate::throttle::log!(warn, "too many delayed emissions pending: dropped one", socket = %self.id(), event);
         }
     }
 }
@@ -311,41 +326,119 @@ fn ask_error(err: AckError) -> AskError {
 pub(crate) async fn emit<A: Adapter, T: Serialize + ?Sized>(
     socket: &SocketRef<A>,
     io: &SocketIo<A>,
+    session: &Arc<Session>,
     to: To,
     event: &str,
     data: &T,
 ) {
     let result = match &to {
-        To::Sender => socket.emit(event, data).map_err(|err| err.to_string()),
-        To::Others => socket
-            .broadcast()
-            .emit(event, data)
-            .await
-            .map_err(|err| err.to_string()),
-        To::Room(room) => {
-            (socket.within(room.clone()).emit(event, data).await).map_err(|err| err.to_string())
+        To::Sender => {
+            if let Err(err) = socket.emit(event, data) {
+                to_sender_later(socket, session, event, data, &err);
+            }
+            return;
         }
-        To::RoomOthers(room) => {
-            (socket.to(room.clone()).emit(event, data).await).map_err(|err| err.to_string())
-        }
+        To::Others => socket.broadcast().emit(event, data).await,
+        To::Room(room) => socket.within(room.clone()).emit(event, data).await,
+        To::RoomOthers(room) => socket.to(room.clone()).emit(event, data).await,
         To::SenderRooms => {
             let rooms = socket.rooms();
             if rooms.is_empty() {
                 // `to(nothing)` would mean the whole namespace.
-                Ok(())
-            } else {
-                (socket.to(rooms).emit(event, data).await).map_err(|err| err.to_string())
+                return;
             }
+            socket.to(rooms).emit(event, data).await
         }
         To::All => match io.of(socket.ns()) {
-            Some(everyone) => everyone
-                .emit(event, data)
-                .await
-                .map_err(|err| err.to_string()),
-            None => Err(format!("namespace {} is gone", socket.ns())),
+            Some(everyone) => everyone.emit(event, data).await,
+            None => return,
         },
     };
-    if let Err(err) = result {
-        tracing::warn!(socket = %socket.id, event, ?to, %err, "emit failed");
+    match result {
+        Ok(()) => {}
+        Err(BroadcastError::Socket(errors)) => {
+            if errors
+                .iter()
+                .any(|err| matches!(err, SocketError::InternalChannelFull))
+            {
+                drop_full_recipients(socket, io, session, &to, event);
+            }
+        }
+        Err(err) => {
+            crate::throttle::log!(warn, "emit failed", socket = %socket.id, event, ?to, %err);
+        }
+    }
+}
+
+/// After `err`, sends `data` to the sender once its queue has room.
+fn to_sender_later<A: Adapter, T: Serialize + ?Sized>(
+    socket: &SocketRef<A>,
+    session: &Arc<Session>,
+    event: &str,
+    data: &T,
+    err: &SendError,
+) {
+    match Failed::from(err) {
+        Failed::Full => match serde_json::to_value(data) {
+            Ok(value) => {
+                let event = event.to_owned();
+                when_room(socket.clone(), session, "an emission", move |socket| {
+                    socket.emit(event.as_str(), &value)
+                });
+            }
+            Err(err) => {
+                crate::throttle::log!(warn, "emit failed", socket = %socket.id, event, %err)
+            }
+        },
+        Failed::Gone => {}
+        Failed::Unsendable(why) => {
+            crate::throttle::log!(warn, "emit failed", socket = %socket.id, event, why)
+        }
+    }
+}
+
+/// A broadcast found full outgoing queues, and socketioxide does not say
+/// whose: the recipients whose connection has output waiting are the
+/// clients not keeping up, and are dropped as slow consumers rather than
+/// left connected without what was sent to them. Any other full queue
+/// belongs to a client the server itself is too busy to write to.
+fn drop_full_recipients<A: Adapter>(
+    socket: &SocketRef<A>,
+    io: &SocketIo<A>,
+    session: &Arc<Session>,
+    to: &To,
+    event: &str,
+) {
+    let recipients = match to {
+        To::Sender => return,
+        To::Others => socket.broadcast().sockets(),
+        To::Room(room) => socket.within(room.clone()).sockets(),
+        To::RoomOthers(room) => socket.to(room.clone()).sockets(),
+        To::SenderRooms => socket.to(socket.rooms()).sockets(),
+        To::All => io
+            .of(socket.ns())
+            .map(|ns| ns.sockets())
+            .unwrap_or_default(),
+    };
+    let Some(sessions) = session.registry() else {
+        return;
+    };
+    let mut dropped = 0;
+    for recipient in recipients {
+        if let Some(behind) = sessions.get(recipient.id)
+            && behind
+                .transport()
+                .is_some_and(|connection| connection.is_backlogged())
+        {
+            behind.drop_slow_consumer("a broadcast");
+            dropped += 1;
+        }
+    }
+    if dropped == 0 {
+        crate::throttle::log!(
+            warn,
+            "a broadcast found full outgoing queues while the server is too busy to write to them",
+            event
+        );
     }
 }

@@ -1,33 +1,45 @@
 //! A gateway: a namespace, a service, and the events wired to it.
 
 use std::borrow::Cow;
-
 use std::pin::Pin;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use socketioxide::ParserError;
 use socketioxide::SocketIo;
-use socketioxide::adapter::Adapter;
-use socketioxide::extract::{AckSender, Extension, SocketRef, TryData};
+use socketioxide::extract::{Extension, SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::socket::DisconnectReason;
-
-use crate::ack::{AckRequested, IntoAck, PayloadError};
-use crate::adapter::{HostAdapter, Io, Peer, with_peer};
-use crate::context::{EventContext, Role};
-use crate::delayed::Delayed;
-use crate::host::{admit, refuse};
-use crate::validate::{PayloadSchemas, Violation};
 use tokio_util::task::TaskTracker;
 
+use crate::ack::IntoAck;
+use crate::adapter::{HostAdapter, Io, RedisAdapter};
+use crate::connection::Connection;
+use crate::context::{EventContext, Role};
+use crate::delayed::Delayed;
+use crate::dispatch::{Checked, Decoded, Dispatch, NoPayload, ReadPayload, Wiring};
+use crate::rate::{Budget, Rate};
+use crate::session::{Session, Sessions};
+use crate::validate::PayloadSchemas;
+use socketioxide::adapter::LocalAdapter;
+
 type Register<S> = fn(&Events<'_, S>);
-/// Registers a gateway on a server, its handlers tracked by the tracker.
-/// The `usize` is the bound on each socket's pending delayed emissions.
-/// The future completes once the namespace is ready to serve (on Redis,
-/// subscribed to its channels), or says why it is not.
-type Attach = dyn FnOnce(&Io, &TaskTracker, usize) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
-    + Send;
+
+/// What a host gives each gateway it serves.
+#[derive(Debug, Clone)]
+pub(crate) struct Hosting {
+    /// Every handler is tracked here; shutdown waits for them.
+    pub(crate) in_flight: TaskTracker,
+    pub(crate) sessions: Arc<Sessions>,
+    /// The bound on each socket's pending delayed emissions.
+    pub(crate) max_pending_delayed: usize,
+    pub(crate) max_connections: Option<usize>,
+}
+
+/// Registers a gateway on a server. The future completes once the
+/// namespace is ready to serve (on Redis, subscribed to its channels), or
+/// says why it is not.
+type Attach =
+    dyn FnOnce(&Io, &Hosting) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send;
 type Hook<S> =
     Arc<dyn Fn(Arc<S>, EventContext) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 /// The connect guard: the handshake's `auth` in, the socket's role (or
@@ -103,6 +115,7 @@ impl Gateway {
             on_disconnect: None,
             authorize: None,
             schema: None,
+            rates: Rates::default(),
         }
     }
 
@@ -116,15 +129,9 @@ impl Gateway {
         &self.namespace
     }
 
-    /// Registers the gateway on `io`; every handler it runs is tracked by
-    /// `in_flight`, which shutdown waits for before disconnecting clients.
-    pub(crate) async fn attach(
-        self,
-        io: &Io,
-        in_flight: &TaskTracker,
-        max_pending_delayed: usize,
-    ) -> Result<(), String> {
-        (self.attach)(io, in_flight, max_pending_delayed).await
+    /// Registers the gateway on `io`, under the host's `hosting`.
+    pub(crate) async fn attach(self, io: &Io, hosting: &Hosting) -> Result<(), String> {
+        (self.attach)(io, hosting).await
     }
 
     /// Why the gateway cannot be served, if it cannot.
@@ -143,9 +150,42 @@ pub struct GatewayBuilder<S> {
     on_disconnect: Option<Hook<S>>,
     authorize: Option<Authorize<S>>,
     schema: Option<&'static str>,
+    rates: Rates,
+}
+
+/// The rate limits of a gateway's events.
+#[derive(Debug, Clone, Default)]
+struct Rates {
+    /// For all events of the gateway together, per socket.
+    all: Option<Rate>,
+    /// Per event, per socket.
+    by_event: Vec<(Cow<'static, str>, Rate)>,
+}
+
+impl Rates {
+    fn of(&self, event: &str) -> Option<Rate> {
+        (self.by_event.iter())
+            .find(|(name, _)| name == event)
+            .map(|(_, rate)| *rate)
+    }
 }
 
 impl<S: Send + Sync + 'static> GatewayBuilder<S> {
+    /// Limits how often each socket may send `event` (a spec's `rate:` on
+    /// the event): past it, a message is answered `rate_limited` and not
+    /// handled ([`crate::RateLimited`]).
+    pub fn rate_limit(mut self, event: impl Into<Cow<'static, str>>, rate: Rate) -> Self {
+        self.rates.by_event.push((event.into(), rate));
+        self
+    }
+
+    /// Limits how often each socket may send any of the gateway's events,
+    /// all counted together (a spec's gateway-level `rate:`).
+    pub fn rate_limit_all(mut self, rate: Rate) -> Self {
+        self.rates.all = Some(rate);
+        self
+    }
+
     /// Checks every payload against `document`, the JSON Schema that
     /// `gatesmith generate` writes beside the gateway (`<module>.schema.json`,
     /// passed with `include_str!`): a payload that does not fit is answered
@@ -214,13 +254,13 @@ impl<S: Send + Sync + 'static> GatewayBuilder<S> {
         Gateway {
             name,
             namespace,
-            attach: Box::new(move |io, in_flight, max_pending_delayed| match io {
+            attach: Box::new(move |io, hosting| match io {
                 Io::Local(io) => {
-                    registration.attach(io, in_flight, max_pending_delayed);
+                    registration.attach(io, hosting);
                     Box::pin(std::future::ready(Ok(())))
                 }
                 Io::Redis(io) => {
-                    let subscribed = registration.attach(io, in_flight, max_pending_delayed);
+                    let subscribed = registration.attach(io, hosting);
                     Box::pin(async move { subscribed.await.map_err(|err| err.to_string()) })
                 }
             }),
@@ -236,12 +276,7 @@ struct Registration<S> {
 }
 
 impl<S: Send + Sync + 'static> Registration<S> {
-    fn attach<A: HostAdapter>(
-        self,
-        io: &SocketIo<A>,
-        in_flight: &TaskTracker,
-        max_pending_delayed: usize,
-    ) -> A::InitRes {
+    fn attach<A: Wire>(self, io: &SocketIo<A>, hosting: &Hosting) -> A::InitRes {
         let Self { builder, schemas } = self;
         let GatewayBuilder {
             name: gateway,
@@ -252,21 +287,24 @@ impl<S: Send + Sync + 'static> Registration<S> {
             on_disconnect,
             authorize,
             schema: _,
+            rates,
         } = builder;
-        let in_flight = in_flight.clone();
+        let hosting = hosting.clone();
         let connected = {
             let gateway = gateway.clone();
             let service = Arc::clone(&service);
             move |socket: SocketRef<A>,
                   io: SocketIo<A>,
-                  Extension(delayed): Extension<Arc<Delayed>>| async move {
+                  Extension(delayed): Extension<Arc<Delayed>>,
+                  Extension(session): Extension<Arc<Session>>| async move {
                 tracing::info!(gateway = %gateway, socket = %socket.id, ns = socket.ns(), "client connected");
                 if let Some(hook) = on_connect {
-                    let cx = EventContext::new(A::peer(socket, io), delayed, "connect", false);
+                    let cx = EventContext::new(A::peer(socket, io), delayed, session, "connect");
                     hook(service, cx).await;
                 }
             }
         };
+        let rates = Arc::new(rates);
         // Handlers are registered in a connect middleware: it runs before
         // the CONNECT reply goes out, so an event the client emits in its
         // `connect` callback always finds its handler.
@@ -274,6 +312,18 @@ impl<S: Send + Sync + 'static> Registration<S> {
             move |socket: SocketRef<A>,
                   io: SocketIo<A>,
                   TryData(auth): TryData<serde_json::Value>| async move {
+                let sessions = &hosting.sessions;
+                if let Some(max) = hosting.max_connections
+                    && sessions.get(socket.id).is_none()
+                    && sessions.len() >= max
+                {
+                    crate::throttle::log!(
+                        warn,
+                        "a new client refused: the host holds GATESMITH_MAX_CONNECTIONS sessions",
+                        max
+                    );
+                    return Err(Refused("the server is full: try again later".to_owned()));
+                }
                 if let Some(authorize) = &authorize {
                     match authorize(Arc::clone(&service), auth.ok()).await {
                         Ok(Some(role)) => {
@@ -281,31 +331,52 @@ impl<S: Send + Sync + 'static> Registration<S> {
                         }
                         Ok(None) => {}
                         Err(message) => {
-                            tracing::info!(gateway = %gateway, socket = %socket.id, %message, "connection refused");
+                            crate::throttle::log!(info, "connection refused", gateway = %gateway, socket = %socket.id, %message);
                             return Err(Refused(message));
                         }
                     }
                 }
-                let delayed = Delayed::new(max_pending_delayed);
+                let session = sessions.join(socket.id);
+                // A client that opened with a WebSocket: its connection is
+                // the one its handshake came on.
+                if socket.transport_type() == socketioxide::TransportType::Websocket
+                    && let Some(connection) = socket.req_parts().extensions.get::<Arc<Connection>>()
+                {
+                    connection.carries(&session);
+                }
+                let delayed = Delayed::new(hosting.max_pending_delayed);
                 socket.extensions.insert(Arc::clone(&delayed));
+                socket.extensions.insert(Arc::clone(&session));
+                let wiring = Wiring {
+                    service: Arc::clone(&service),
+                    io: io.clone(),
+                    delayed: Arc::clone(&delayed),
+                    in_flight: hosting.in_flight.clone(),
+                    session: Arc::clone(&session),
+                    budget: rates.all.map(Budget::new),
+                };
                 register(&Events {
-                    peer: &A::peer(socket.clone(), io),
-                    service: &service,
-                    delayed: &delayed,
-                    in_flight: &in_flight,
+                    wired: A::wired(&socket, wiring),
+                    rates: &rates,
                     schemas: &schemas,
                 });
+                let sessions = Arc::clone(sessions);
                 socket.on_disconnect(
-                move |socket: SocketRef<A>, io: SocketIo<A>, reason: DisconnectReason| async move {
-                    delayed.cancel_all();
-                    tracing::info!(gateway = %gateway, socket = %socket.id, %reason, "client disconnected");
-                    if let Some(hook) = on_disconnect {
-                        let cx =
-                            EventContext::new(A::peer(socket, io), delayed, "disconnect", false);
-                        hook(service, cx).await;
-                    }
-                },
-            );
+                    move |socket: SocketRef<A>, io: SocketIo<A>, reason: DisconnectReason| async move {
+                        delayed.cancel_all();
+                        sessions.leave(socket.id);
+                        tracing::info!(gateway = %gateway, socket = %socket.id, %reason, "client disconnected");
+                        if let Some(hook) = on_disconnect {
+                            let cx = EventContext::new(
+                                A::peer(socket, io),
+                                delayed,
+                                session,
+                                "disconnect",
+                            );
+                            hook(service, cx).await;
+                        }
+                    },
+                );
                 Ok::<(), Refused>(())
             };
         io.ns(namespace, connected.with(register_events))
@@ -328,57 +399,35 @@ impl<S: Send + Sync + 'static> From<GatewayBuilder<S>> for Gateway {
 
 /// Wires the events of one connected socket to the gateway's service.
 pub struct Events<'a, S> {
-    peer: &'a Peer,
-    service: &'a Arc<S>,
-    delayed: &'a Arc<Delayed>,
-    in_flight: &'a TaskTracker,
+    wired: Wired<'a, S>,
+    rates: &'a Rates,
     schemas: &'a Arc<PayloadSchemas>,
 }
 
-/// What each handler of one socket owns: cloned into it once, moved into
-/// every call.
-struct Wiring<S, A: Adapter> {
-    service: Arc<S>,
-    io: SocketIo<A>,
-    delayed: Arc<Delayed>,
-    in_flight: TaskTracker,
+/// A connected socket and what its handlers share, on either adapter.
+enum Wired<'a, S> {
+    Local(&'a SocketRef<LocalAdapter>, Wiring<S, LocalAdapter>),
+    Redis(&'a SocketRef<RedisAdapter>, Wiring<S, RedisAdapter>),
 }
 
-// By hand: a derive would ask `S: Clone`, and only the `Arc` is cloned.
-impl<S, A: Adapter> Clone for Wiring<S, A> {
-    fn clone(&self) -> Self {
-        Self {
-            service: Arc::clone(&self.service),
-            io: self.io.clone(),
-            delayed: Arc::clone(&self.delayed),
-            in_flight: self.in_flight.clone(),
-        }
+/// An adapter whose sockets [`Events`] can wire.
+trait Wire: HostAdapter {
+    fn wired<S>(socket: &SocketRef<Self>, wiring: Wiring<S, Self>) -> Wired<'_, S>;
+}
+
+impl Wire for LocalAdapter {
+    fn wired<S>(socket: &SocketRef<Self>, wiring: Wiring<S, Self>) -> Wired<'_, S> {
+        Wired::Local(socket, wiring)
     }
 }
 
-impl<S, A: HostAdapter> Wiring<S, A> {
-    /// The service and the context of one message from `socket`.
-    fn call(
-        self,
-        socket: SocketRef<A>,
-        event: &'static str,
-        ack_requested: bool,
-    ) -> (Arc<S>, EventContext) {
-        let cx = EventContext::new(A::peer(socket, self.io), self.delayed, event, ack_requested);
-        (self.service, cx)
+impl Wire for RedisAdapter {
+    fn wired<S>(socket: &SocketRef<Self>, wiring: Wiring<S, Self>) -> Wired<'_, S> {
+        Wired::Redis(socket, wiring)
     }
 }
 
 impl<S: Send + Sync + 'static> Events<'_, S> {
-    fn wiring<A: Adapter>(&self, io: &SocketIo<A>) -> Wiring<S, A> {
-        Wiring {
-            service: Arc::clone(self.service),
-            io: io.clone(),
-            delayed: Arc::clone(self.delayed),
-            in_flight: self.in_flight.clone(),
-        }
-    }
-
     /// Handles `event`, which carries no payload: whatever the client sent
     /// with it is ignored. The handler's result is the ack ([`IntoAck`]).
     pub fn on<F, Fut, R>(&self, event: &'static str, handler: F)
@@ -387,15 +436,15 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         Fut: Future<Output = R> + Send + 'static,
         R: IntoAck,
     {
-        with_peer!(self.peer, |socket, io| {
-            on_without_payload(socket, self.wiring(io), event, handler)
+        self.wire(event, NoPayload, move |service, cx, ()| {
+            handler(service, cx)
         });
     }
 
     /// Handles `event`, whose payload must fit the event's schema (when the
     /// gateway has one, see [`GatewayBuilder::schema`]) and decode as `T`.
-    /// A payload that does not is answered with a [`PayloadError`] and never
-    /// reaches the handler.
+    /// A payload that does not is answered with a [`crate::PayloadError`]
+    /// and never reaches the handler.
     pub fn on_payload<T, F, Fut, R>(&self, event: &'static str, handler: F)
     where
         T: DeserializeOwned + Send + Sync + 'static,
@@ -403,202 +452,53 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         Fut: Future<Output = R> + Send + 'static,
         R: IntoAck,
     {
-        let schemas = self
-            .schemas
-            .get(event)
-            .is_some()
-            .then(|| Arc::clone(self.schemas));
-        with_peer!(self.peer, |socket, io| match schemas {
-            None => on_decoded(socket, self.wiring(io), event, handler),
-            Some(schemas) => on_checked(socket, self.wiring(io), schemas, event, handler),
-        });
-    }
-}
-
-/// [`Events::on`] on one adapter.
-fn on_without_payload<S, A, F, Fut, R>(
-    socket: &SocketRef<A>,
-    wiring: Wiring<S, A>,
-    event: &'static str,
-    handler: F,
-) where
-    S: Send + Sync + 'static,
-    A: HostAdapter,
-    F: FnOnce(Arc<S>, EventContext) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-    R: IntoAck,
-{
-    socket.on(
-        event,
-        move |socket: SocketRef<A>,
-              ack: AckSender<A>,
-              AckRequested(ack_requested): AckRequested| async move {
-            // Held until the ack is sent: shutdown waits for it.
-            let Some(_in_flight) = admit(&wiring.in_flight) else {
-                return refuse(&socket, event, ack, ack_requested);
-            };
-            let (service, cx) = wiring.call(socket, event, ack_requested);
-            // Boxed: socketioxide spawns this future, and copying the
-            // handler's whole state machine into the task cost more than
-            // allocating it (BENCHMARKS.md, "Where the instructions go").
-            Box::pin(handler(service, cx)).await.send(ack);
-        },
-    );
-}
-
-/// [`Events::on_payload`] on one adapter, for an event with no schema:
-/// the payload is only decoded.
-fn on_decoded<S, A, T, F, Fut, R>(
-    socket: &SocketRef<A>,
-    wiring: Wiring<S, A>,
-    event: &'static str,
-    handler: F,
-) where
-    S: Send + Sync + 'static,
-    A: HostAdapter,
-    T: DeserializeOwned + Send + Sync + 'static,
-    F: FnOnce(Arc<S>, EventContext, T) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-    R: IntoAck,
-{
-    socket.on(
-        event,
-        move |socket: SocketRef<A>,
-              TryData(payload): TryData<T>,
-              ack: AckSender<A>,
-              AckRequested(ack_requested): AckRequested| async move {
-            // Held until the ack is sent: shutdown waits for it.
-            let Some(_in_flight) = admit(&wiring.in_flight) else {
-                return refuse(&socket, event, ack, ack_requested);
-            };
-            match payload {
-                Ok(payload) => {
-                    let (service, cx) = wiring.call(socket, event, ack_requested);
-                    Box::pin(handler(service, cx, payload)).await.send(ack);
-                }
-                Err(err) => PayloadError::new(event, vec![unreadable(&err, "type")]).answer(
-                    &socket,
-                    ack,
-                    ack_requested,
-                ),
-            }
-        },
-    );
-}
-
-/// [`Events::on_payload`] on one adapter, for an event with a schema.
-fn on_checked<S, A, T, F, Fut, R>(
-    socket: &SocketRef<A>,
-    wiring: Wiring<S, A>,
-    schemas: Arc<PayloadSchemas>,
-    event: &'static str,
-    handler: F,
-) where
-    S: Send + Sync + 'static,
-    A: HostAdapter,
-    T: DeserializeOwned + Send + Sync + 'static,
-    F: FnOnce(Arc<S>, EventContext, T) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-    R: IntoAck,
-{
-    socket.on(
-        event,
-        move |socket: SocketRef<A>,
-              TryData(payload): TryData<serde_json::Value>,
-              ack: AckSender<A>,
-              AckRequested(ack_requested): AckRequested| async move {
-            let Some(_in_flight) = admit(&wiring.in_flight) else {
-                return refuse(&socket, event, ack, ack_requested);
-            };
-            match checked::<T>(&schemas, event, payload) {
-                Ok(payload) => {
-                    let (service, cx) = wiring.call(socket, event, ack_requested);
-                    Box::pin(handler(service, cx, payload)).await.send(ack);
-                }
-                Err(violations) => {
-                    PayloadError::new(event, violations).answer(&socket, ack, ack_requested)
-                }
-            }
-        },
-    );
-}
-
-/// The payload, read as JSON, checked against the event's schema, then
-/// decoded; or every reason it could not be.
-fn checked<T: DeserializeOwned + 'static>(
-    schemas: &PayloadSchemas,
-    event: &str,
-    payload: Result<serde_json::Value, ParserError>,
-) -> Result<T, Vec<Violation>> {
-    // Read as any JSON, it fails only when it is not JSON.
-    let payload = payload.map_err(|err| vec![unreadable(&err, "json")])?;
-    let violations = schemas.check(event, &payload);
-    if !violations.is_empty() {
-        return Err(violations);
-    }
-    // The schema bounds every number by its Rust type, so this fails only
-    // if the schema and the types disagree.
-    decode(payload).map_err(|err| vec![Violation::new("$", "type", err.to_string())])
-}
-
-/// `payload` as a `T`. A payload typed as any JSON (`T` is `Value`) is
-/// already one: decoding it again would copy it whole (1,100 instructions
-/// for the benchmark's echo, bench/callgrind).
-fn decode<T: DeserializeOwned + 'static>(
-    payload: serde_json::Value,
-) -> Result<T, serde_json::Error> {
-    let mut payload = Some(payload);
-    if let Some(same) = (&mut payload as &mut dyn std::any::Any).downcast_mut::<Option<T>>()
-        && let Some(value) = same.take()
-    {
-        return Ok(value);
-    }
-    serde_json::from_value(payload.unwrap_or_default())
-}
-
-/// The violation of a payload that could not be read: none was sent, or
-/// else it broke `rule` (`json`: it is not JSON, as with a lone UTF-16
-/// surrogate; `type`: it does not decode).
-fn unreadable(err: &ParserError, rule: &str) -> Violation {
-    let text = describe(err);
-    if text == MISSING {
-        Violation::new("$", "required", MISSING)
-    } else {
-        Violation::new("$", rule, text)
-    }
-}
-
-const MISSING: &str = "a payload is required";
-
-/// Says what was wrong with a payload in the client's terms: the position
-/// serde_json reports is inside socket.io's packet, which the client never
-/// wrote, so it is left out.
-fn describe(err: &ParserError) -> String {
-    let text = err.to_string();
-    if text.contains("first element not found") {
-        return MISSING.to_owned();
-    }
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_payload_is_decoded_to_its_type_or_kept_as_json() {
-        let payload = serde_json::json!({ "msg": "hi", "n": [1, 2] });
-        let kept: serde_json::Value = decode(payload.clone()).unwrap();
-        assert_eq!(kept, payload);
-        #[derive(serde::Deserialize, Debug, PartialEq)]
-        struct Message {
-            msg: String,
+        if self.schemas.get(event).is_some() {
+            self.wire(
+                event,
+                Checked::<T>::new(Arc::clone(self.schemas), event),
+                handler,
+            );
+        } else {
+            self.wire(event, Decoded::<T>::new(), handler);
         }
-        let typed: Message = decode(payload).unwrap();
-        assert_eq!(typed.msg, "hi");
-        assert!(decode::<u32>(serde_json::json!("seven")).is_err());
+    }
+
+    /// Registers `event` on the socket: its messages go through
+    /// [`Dispatch`], their payloads read by `payload`.
+    fn wire<P, F, Fut, R>(&self, event: &'static str, payload: P, handler: F)
+    where
+        P: ReadPayload<LocalAdapter> + ReadPayload<RedisAdapter>,
+        P: ReadPayload<LocalAdapter, Payload = <P as ReadPayload<RedisAdapter>>::Payload>,
+        F: FnOnce(Arc<S>, EventContext, <P as ReadPayload<LocalAdapter>>::Payload) -> Fut
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoAck,
+    {
+        let budget = self.rates.of(event).map(Budget::new);
+        match &self.wired {
+            Wired::Local(socket, wiring) => socket.on(
+                event,
+                Dispatch {
+                    wiring: wiring.clone(),
+                    event,
+                    payload,
+                    budget,
+                    handler,
+                },
+            ),
+            Wired::Redis(socket, wiring) => socket.on(
+                event,
+                Dispatch {
+                    wiring: wiring.clone(),
+                    event,
+                    payload,
+                    budget,
+                    handler,
+                },
+            ),
+        }
     }
 }

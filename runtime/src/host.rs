@@ -1,27 +1,26 @@
-//! One axum server on one port: socket.io, the client script and the pages.
+//! A host: the builder of one axum server on one port, serving socket.io,
+//! the client script and the pages.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{OriginalUri, Request};
-use axum::http::Uri;
-use axum::http::header::{self, HeaderName, HeaderValue};
-use axum::response::IntoResponse;
+use axum::http::header;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{AckSender, SocketRef};
-use socketioxide::{SocketIo, SocketIoBuilder};
-use tokio_util::task::task_tracker::TaskTrackerToken;
-use tokio_util::task::{AbortOnDropHandle, TaskTracker};
-use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use socketioxide::{ParserConfig, SocketIo, SocketIoBuilder};
+use tokio_util::task::TaskTracker;
 use tower_http::services::ServeDir;
 
-use crate::adapter::{Io, RedisAdapter, with_io};
-use crate::gateway::Gateway;
+use crate::adapter::{Io, RedisAdapter};
+use crate::gateway::{Gateway, Hosting};
+use crate::http;
+use crate::limits::{Limits, invalid, parse_var};
 use crate::redis;
+use crate::serve::Bound;
+use crate::session::Sessions;
+use crate::shutdown::shutdown_signal;
 
 /// Where the host serves the official socket.io client script (4.8.4),
 /// shipped inside this crate so that pages load it with no internet access.
@@ -32,24 +31,6 @@ const SOCKET_IO_CLIENT: &str = include_str!("../assets/socket.io.min.js");
 
 /// The port served when neither [`Host::port`] nor `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 3000;
-
-/// Largest message a client may send when neither
-/// [`Host::max_payload_bytes`] nor `GATESMITH_MAX_PAYLOAD_BYTES` says
-/// otherwise: 1 MiB.
-pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 1 << 20;
-
-/// How many delayed emissions one socket may have waiting when neither
-/// [`Host::max_pending_delayed`] nor `GATESMITH_MAX_PENDING_DELAYED` says
-/// otherwise.
-pub const DEFAULT_MAX_PENDING_DELAYED: usize = 1024;
-
-/// How often the server pings each client by default (socketioxide's and
-/// socket.io's default): 25 s.
-pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(25);
-
-/// How long the server waits for a client's pong by default (socketioxide's
-/// and socket.io's default): 20 s.
-pub const DEFAULT_PING_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Serves gateways and a folder of pages on one port.
 #[derive(Debug)]
@@ -72,36 +53,6 @@ impl std::fmt::Debug for RedisUrl {
     }
 }
 
-/// What a client may do, and how long it may stay silent. docs/host.md
-/// lists each limit with its default and what a client sees past it.
-#[derive(Debug, Clone, PartialEq)]
-struct Limits {
-    max_payload_bytes: usize,
-    max_pending_delayed: usize,
-    ping_interval: Duration,
-    ping_timeout: Duration,
-    /// `None`: no CORS headers, so browsers allow same-origin pages only.
-    cors_origins: Option<Vec<String>>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
-            max_pending_delayed: DEFAULT_MAX_PENDING_DELAYED,
-            ping_interval: DEFAULT_PING_INTERVAL,
-            ping_timeout: DEFAULT_PING_TIMEOUT,
-            cors_origins: None,
-        }
-    }
-}
-
-/// The environment variables [`Host::from_env`] reads, besides `PORT`.
-const MAX_PAYLOAD_VAR: &str = "GATESMITH_MAX_PAYLOAD_BYTES";
-const MAX_PENDING_VAR: &str = "GATESMITH_MAX_PENDING_DELAYED";
-const PING_INTERVAL_VAR: &str = "GATESMITH_PING_INTERVAL_MS";
-const PING_TIMEOUT_VAR: &str = "GATESMITH_PING_TIMEOUT_MS";
-const CORS_ORIGINS_VAR: &str = "GATESMITH_CORS_ORIGINS";
 const REDIS_URL_VAR: &str = "GATESMITH_REDIS_URL";
 
 impl Default for Host {
@@ -144,52 +95,7 @@ impl Host {
                 |text| text.parse::<u16>().ok(),
             )?);
         }
-        if let Some(text) = var(MAX_PAYLOAD_VAR) {
-            host.limits.max_payload_bytes = parse_var(
-                MAX_PAYLOAD_VAR,
-                &text,
-                "a number of bytes (1 or more)",
-                |text| text.parse::<usize>().ok().filter(|&n| n > 0),
-            )?;
-        }
-        if let Some(text) = var(MAX_PENDING_VAR) {
-            host.limits.max_pending_delayed = parse_var(
-                MAX_PENDING_VAR,
-                &text,
-                "a number of emissions (0 or more)",
-                |text| text.parse::<usize>().ok(),
-            )?;
-        }
-        for (name, field) in [
-            (PING_INTERVAL_VAR, &mut host.limits.ping_interval),
-            (PING_TIMEOUT_VAR, &mut host.limits.ping_timeout),
-        ] {
-            if let Some(text) = var(name) {
-                *field = parse_var(
-                    name,
-                    &text,
-                    "a number of milliseconds (1 or more)",
-                    |text| {
-                        text.parse::<u64>()
-                            .ok()
-                            .filter(|&ms| ms > 0)
-                            .map(Duration::from_millis)
-                    },
-                )?;
-            }
-        }
-        if let Some(text) = var(CORS_ORIGINS_VAR) {
-            let origins: Vec<String> = text.split(',').map(|o| o.trim().to_owned()).collect();
-            if !(origins.len() == 1 && origins[0].is_empty()) {
-                if let Some(bad) = origins.iter().find(|origin| !is_origin(origin)) {
-                    return Err(invalid(format!(
-                        "{CORS_ORIGINS_VAR}={text:?}: {bad:?} is not an origin \
-                         (scheme://host[:port], comma-separated, or *)"
-                    )));
-                }
-                host.limits.cors_origins = Some(origins);
-            }
-        }
+        host.limits.read_env(&var)?;
         if let Some(text) = var(REDIS_URL_VAR).filter(|text| !text.trim().is_empty()) {
             let url = text.trim();
             if let Err(why) = redis::check_url(url) {
@@ -271,6 +177,49 @@ impl Host {
         self
     }
 
+    /// How many messages of one client may be in flight at once, read and
+    /// not yet answered (default 32). Past it the host reads nothing more
+    /// from that client until one is answered, so a client that floods is
+    /// held back by TCP; up to this many of its handlers run at once.
+    pub fn max_in_flight(mut self, messages: usize) -> Self {
+        self.limits.max_in_flight = messages;
+        self
+    }
+
+    /// How many packets may wait in one client's outgoing queue (default
+    /// 1024). An ack or an emission to the sender that finds it full waits
+    /// for room; a client whose queue stays full for the write timeout is
+    /// disconnected (docs/host.md).
+    pub fn max_queued_packets(mut self, packets: usize) -> Self {
+        self.limits.max_queued_packets = packets;
+        self
+    }
+
+    /// How long output may wait unsent on a client's connection (default
+    /// 10 s): a client that reads nothing for that long, or too slowly to
+    /// catch up, is disconnected as a slow consumer, its rooms left and its
+    /// connection reset.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.write_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send the headers of an HTTP request
+    /// (default 10 s); a connection that takes longer is closed.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_timeout = timeout;
+        self
+    }
+
+    /// How many clients may be connected at once (default: no bound). A
+    /// client that would be one more is refused with HTTP 503 (or
+    /// `connect_error` when many arrive at once); those connected are not
+    /// concerned.
+    pub fn max_connections(mut self, clients: usize) -> Self {
+        self.limits.max_connections = Some(clients);
+        self
+    }
+
     /// Shares broadcasts and rooms with every host given the same Redis
     /// server (7 or later; `redis://[user:password@]host[:port][/db]`):
     /// an emission to everyone, to others or to a room reaches the matching
@@ -295,8 +244,7 @@ impl Host {
     pub async fn bind(self) -> std::io::Result<Bound> {
         let limits = self.limits;
         limits.check()?;
-        let cors = limits.cors_layer()?;
-        let in_flight = TaskTracker::new();
+        let cors = http::cors_layer(&limits)?;
         if let Some((name, problem)) =
             (self.gateways.iter()).find_map(|gateway| Some((gateway.name(), gateway.problem()?)))
         {
@@ -333,9 +281,15 @@ impl Host {
                 Io::Redis(io)
             }
         };
+        let hosting = Hosting {
+            in_flight: TaskTracker::new(),
+            sessions: Sessions::new(limits.max_in_flight, limits.write_timeout),
+            max_pending_delayed: limits.max_pending_delayed,
+            max_connections: limits.max_connections,
+        };
         for gateway in self.gateways {
             let (name, ns) = (gateway.name().to_owned(), gateway.namespace().to_owned());
-            if let Err(why) = (gateway.attach(&io, &in_flight, limits.max_pending_delayed)).await {
+            if let Err(why) = gateway.attach(&io, &hosting).await {
                 return Err(std::io::Error::other(format!(
                     "gateway {name} on {ns}: cannot share it through Redis: {why}"
                 )));
@@ -343,12 +297,12 @@ impl Host {
             tracing::info!(gateway = name, ns, "gateway ready");
         }
         if let Some(cors) = cors {
-            if let Some(origins) = limits.listed_origins() {
+            if let Some(origins) = http::listed_origins(&limits) {
                 // Inside the CORS layer, so that a refusal still says
                 // `Vary: Origin` to caches.
                 router = router.layer(axum::middleware::from_fn_with_state(
                     origins,
-                    refuse_unlisted_origins,
+                    http::refuse_unlisted_origins,
                 ));
             }
             // Outside socket.io's layer, so that its preflight answers
@@ -360,10 +314,12 @@ impl Host {
         Ok(Bound {
             listener,
             local_addr,
-            router: router.layer(axum::middleware::map_request(own_request_parts)),
+            router: router.layer(axum::middleware::map_request(http::own_request_parts)),
             io,
-            in_flight,
-            _redis_watch: redis_watch,
+            in_flight: hosting.in_flight,
+            sessions: hosting.sessions,
+            limits,
+            redis_watch,
         })
     }
 
@@ -410,386 +366,26 @@ impl Host {
     }
 }
 
-/// A host whose port is bound.
-#[derive(Debug)]
-pub struct Bound {
-    listener: tokio::net::TcpListener,
-    local_addr: SocketAddr,
-    router: Router,
-    io: Io,
-    in_flight: TaskTracker,
-    /// Watches the Redis connection, if any, for as long as the host lives.
-    _redis_watch: Option<AbortOnDropHandle<()>>,
-}
-
-impl Bound {
-    /// The address actually bound.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// Serves until `shutdown` completes, then shuts down gracefully: new
-    /// sessions are refused at once (HTTP 503), and so is every new message
-    /// of the connected clients (an error ack, code `shutting_down`); the
-    /// handlers already running finish and their acks go out, over
-    /// WebSocket and long-polling alike (for at most [`DRAIN_TIMEOUT`],
-    /// plus [`POLLING_FLUSH`] when a client uses long-polling); then every
-    /// client is disconnected (its pending delayed emissions
-    /// are cancelled), the port is closed, and this returns once the HTTP
-    /// requests under way have finished (for at most [`CLOSE_TIMEOUT`]).
-    pub async fn serve_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        // Small acks must not wait for Nagle's algorithm; Node sets the same.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!(%err, "could not set TCP_NODELAY");
-            }
-        });
-        let (io, in_flight) = (self.io, self.in_flight);
-        let router = self.router.layer(axum::middleware::from_fn_with_state(
-            in_flight.clone(),
-            refuse_new_sessions,
-        ));
-        let (stop_accepting, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (disconnected, clients_gone) = tokio::sync::oneshot::channel::<()>();
-        // The port stays open while handlers finish: a long-polling client
-        // fetches its acks with new HTTP requests, often on new
-        // connections. Only then are clients disconnected and the port
-        // closed. axum does not see upgraded WebSocket connections, so
-        // this drain is awaited too.
-        let drain = tokio::spawn(async move {
-            shutdown.await;
-            // From here on, `admit` refuses new messages and
-            // `refuse_new_sessions` new clients.
-            in_flight.close();
-            tracing::info!(
-                handlers = in_flight.len(),
-                "shutting down: finishing in-flight handlers"
-            );
-            if tokio::time::timeout(DRAIN_TIMEOUT, in_flight.wait())
-                .await
-                .is_err()
-            {
-                tracing::warn!(
-                    handlers = in_flight.len(),
-                    "handlers still running after {DRAIN_TIMEOUT:?}: disconnecting anyway"
-                );
-            }
-            // A long-polling client gets what was sent to it with its next
-            // request: closing its session before that request comes would
-            // lose the acks just sent. It asks again as soon as it has its
-            // last answer, so a moment is enough.
-            let polling = with_io!(&io, |io| (io.nsps().into_iter())
-                .flat_map(|ns| ns.sockets())
-                .any(|socket| socket.transport_type() == socketioxide::TransportType::Polling));
-            if polling {
-                tokio::time::sleep(POLLING_FLUSH).await;
-            }
-            tracing::info!("shutting down: disconnecting clients");
-            with_io!(&io, |io| io.close().await);
-            let _ = stop_accepting.send(());
-            let _ = disconnected.send(());
-        });
-        // axum waits for every HTTP connection to finish its request, with
-        // no bound: one that sent half a request would hold the process
-        // for ever.
-        let give_up = async move {
-            match clients_gone.await {
-                Ok(()) => tokio::time::sleep(CLOSE_TIMEOUT).await,
-                Err(_) => std::future::pending().await,
-            }
-        };
-        let serving = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .into_future();
-        let served = tokio::select! {
-            served = serving => served,
-            () = give_up => {
-                tracing::warn!("HTTP connections still open {CLOSE_TIMEOUT:?} after the clients were disconnected: leaving them");
-                Ok(())
-            }
-        };
-        if served.is_err() {
-            drain.abort();
-            return served;
-        }
-        if let Err(err) = drain.await {
-            tracing::error!(%err, "the shutdown drain failed");
-        }
-        served
-    }
-}
-
-/// How long shutdown waits for in-flight handlers before disconnecting.
-pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long shutdown lets long-polling clients fetch the acks sent last,
-/// once the handlers are done and before clients are disconnected (only
-/// when some client uses long-polling).
-pub const POLLING_FLUSH: Duration = Duration::from_millis(500);
-
-/// How long, once every client is disconnected, HTTP requests still under
-/// way (a page download, a request still arriving) may take before
-/// shutdown returns without them.
-pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The token that keeps shutdown waiting for a message's handler, unless
-/// shutdown has begun: then the message is refused ([`refuse`]). The token
-/// is taken before the check, so a handler admitted before the tracker
-/// closed is always waited for.
-pub(crate) fn admit(in_flight: &TaskTracker) -> Option<TaskTrackerToken> {
-    let token = in_flight.token();
-    (!in_flight.is_closed()).then_some(token)
-}
-
-/// What a client gets for a message that arrived once shutdown had begun:
-/// an error ack, or an `exception` event when it asked for no ack, as for
-/// a payload that does not fit (docs/errors.md).
-#[derive(Debug, serde::Serialize)]
-struct ShuttingDown<'a> {
-    status: &'static str,
-    code: &'static str,
-    event: &'a str,
-    message: &'static str,
-}
-
-/// Answers a message that [`admit`] refused.
-pub(crate) fn refuse<A: Adapter>(
-    socket: &SocketRef<A>,
-    event: &str,
-    ack: AckSender<A>,
-    ack_requested: bool,
-) {
-    tracing::debug!(socket = %socket.id, event, "shutting down: message refused");
-    let refusal = ShuttingDown {
-        status: "error",
-        code: "shutting_down",
-        event,
-        message: "the server is shutting down; send it again once reconnected",
-    };
-    crate::ack::answer_error(socket, ack, ack_requested, &refusal);
-}
-
-/// Once shutdown has begun, a request that would open a new socket.io
-/// session gets 503; the sessions already open go on until disconnected.
-async fn refuse_new_sessions(
-    axum::extract::State(in_flight): axum::extract::State<TaskTracker>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    if in_flight.is_closed() && opens_session(&request) {
-        return (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1")],
-            "server shutting down",
-        )
-            .into_response();
-    }
-    next.run(request).await
-}
-
-/// The origins a host lists ([`Host::cors_origins`]), lowercased.
-type ListedOrigins = std::sync::Arc<Vec<String>>;
-
-/// With origins listed, a socket.io request from a page of any other
-/// origin gets 403. CORS alone keeps such a page from reading long-polling
-/// answers, but not from opening a WebSocket (browsers apply no CORS to
-/// it): without this, any site could connect in its visitor's name
-/// ("cross-site WebSocket hijacking"). A request without `Origin` (not a
-/// browser's) and a page of the host's own origin pass.
-async fn refuse_unlisted_origins(
-    axum::extract::State(listed): axum::extract::State<ListedOrigins>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let origin = request.headers().get(header::ORIGIN);
-    if is_socket_io_path(request.uri().path())
-        && let Some(origin) = origin
-        && !origin_admitted(&listed, origin, request.headers().get(header::HOST))
-    {
-        tracing::info!(origin = ?origin, "socket.io request from an unlisted origin refused");
-        return (
-            axum::http::StatusCode::FORBIDDEN,
-            "this origin may not connect: list it in GATESMITH_CORS_ORIGINS",
-        )
-            .into_response();
-    }
-    next.run(request).await
-}
-
-/// Whether a page of `origin` may connect: it is listed, or it is the
-/// host's own (`http://` or `https://` and the `Host` the page asked for).
-fn origin_admitted(listed: &[String], origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    let origin = origin.to_ascii_lowercase();
-    if listed.contains(&origin) {
-        return true;
-    }
-    let own = host.and_then(|host| host.to_str().ok());
-    let served = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"));
-    matches!((served, own), (Some(served), Some(own)) if served.eq_ignore_ascii_case(own))
-}
-
-/// Whether socket.io answers `path`: engine.io takes `/socket.io` itself
-/// as well as everything under `/socket.io/`.
-fn is_socket_io_path(path: &str) -> bool {
-    path.strip_prefix("/socket.io")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
-/// Whether `request` opens a socket.io session: it has no `sid` yet.
-fn opens_session(request: &Request) -> bool {
-    is_socket_io_path(request.uri().path())
-        && !request
-            .uri()
-            .query()
-            .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("sid=")))
-}
-
-/// socketioxide keeps each socket's handshake request, headers and URI, for
-/// the socket's whole life. hyper parses them as slices of the connection's
-/// read buffer, so keeping them keeps that whole buffer, 16 KiB, alive per
-/// connected client (measured with valgrind's massif, BENCHMARKS.md).
-/// Copies of their few hundred bytes let the buffer go: an idle client's
-/// RSS fell from 30 to 22 KiB.
-async fn own_request_parts(mut request: Request) -> Request {
-    // Only a request that opens a session (no `sid` yet) is kept; the
-    // polling requests that follow pass through untouched.
-    if !opens_session(&request) {
-        return request;
-    }
-    let shared = std::mem::take(request.headers_mut());
-    let owned = request.headers_mut();
-    owned.reserve(shared.len());
-    for (name, value) in &shared {
-        let name =
-            HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or_else(|_| name.clone());
-        let mut copy = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
-        copy.set_sensitive(value.is_sensitive());
-        owned.append(name, copy);
-    }
-    if let Ok(uri) = request.uri().to_string().parse::<Uri>() {
-        *request.uri_mut() = uri;
-    }
-    // The router keeps the URI as received too.
-    if let Some(OriginalUri(original)) = request.extensions_mut().get_mut::<OriginalUri>()
-        && let Ok(uri) = original.to_string().parse::<Uri>()
-    {
-        *original = uri;
-    }
-    request
-}
-
-/// `builder` with the host's limits.
+/// `builder` with the host's limits. A message's binary attachments count
+/// within the payload limit, and a message whose attachments have not all
+/// come within the write timeout is dropped with its connection.
 fn with_limits<A: Adapter>(builder: SocketIoBuilder<A>, limits: &Limits) -> SocketIoBuilder<A> {
     builder
         .max_payload(limits.max_payload_bytes as u64)
         .ws_max_message_size(limits.max_payload_bytes)
         .ping_interval(limits.ping_interval)
         .ping_timeout(limits.ping_timeout)
+        .max_buffer_size(limits.max_queued_packets)
+        .with_parser(
+            ParserConfig::common()
+                .max_incoming_binary_buf_size(limits.max_payload_bytes)
+                .max_incoming_binaries(MAX_ATTACHMENTS)
+                .packet_completion_timeout(limits.write_timeout),
+        )
 }
 
-impl Limits {
-    /// Refuses limits socketioxide cannot run with.
-    fn check(&self) -> std::io::Result<()> {
-        if self.max_payload_bytes == 0 {
-            return Err(invalid("max_payload_bytes must be 1 or more"));
-        }
-        if self.ping_interval.is_zero() || self.ping_timeout.is_zero() {
-            return Err(invalid(
-                "ping_interval and ping_timeout must be longer than 0",
-            ));
-        }
-        Ok(())
-    }
-
-    /// The origins listed, lowercased, unless none were or `*` was.
-    fn listed_origins(&self) -> Option<ListedOrigins> {
-        let origins = self.cors_origins.as_ref()?;
-        if origins.iter().any(|origin| origin == "*") {
-            return None;
-        }
-        Some(std::sync::Arc::new(
-            origins
-                .iter()
-                .map(|origin| origin.to_ascii_lowercase())
-                .collect(),
-        ))
-    }
-
-    /// The CORS layer for the origins given, if any were.
-    fn cors_layer(&self) -> std::io::Result<Option<CorsLayer>> {
-        let Some(origins) = &self.cors_origins else {
-            return Ok(None);
-        };
-        let allow_origin = if origins.iter().any(|origin| origin == "*") {
-            AllowOrigin::any()
-        } else {
-            let mut values = Vec::with_capacity(origins.len());
-            for origin in origins {
-                match HeaderValue::from_str(origin) {
-                    Ok(value) if is_origin(origin) => values.push(value),
-                    _ => {
-                        return Err(invalid(format!(
-                            "CORS origin {origin:?} is not an origin (scheme://host[:port], or *)"
-                        )));
-                    }
-                }
-            }
-            AllowOrigin::list(values)
-        };
-        Ok(Some(
-            CorsLayer::new()
-                .allow_origin(allow_origin)
-                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-                // socket.io clients may add headers of their own
-                // (`extraHeaders`): a listed origin may send any.
-                .allow_headers(AllowHeaders::mirror_request())
-                .max_age(Duration::from_secs(600)),
-        ))
-    }
-}
-
-/// Whether `text` is `*` or an origin as browsers send it: a scheme, `://`,
-/// a host and maybe a port, nothing after.
-fn is_origin(text: &str) -> bool {
-    if text == "*" {
-        return true;
-    }
-    let Some((scheme, rest)) = text.split_once("://") else {
-        return false;
-    };
-    !scheme.is_empty()
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        && !rest.is_empty()
-        && !rest.contains(['/', '?', '#', ' ', ','])
-        && rest.is_ascii()
-}
-
-fn invalid(message: impl Into<String>) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidInput, message.into())
-}
-
-/// `text`, the value of the variable `name`, read by `parse`; or an error
-/// naming the variable, its value and what it should be.
-fn parse_var<T>(
-    name: &str,
-    text: &str,
-    expected: &str,
-    parse: impl FnOnce(&str) -> Option<T>,
-) -> std::io::Result<T> {
-    parse(text.trim()).ok_or_else(|| invalid(format!("{name}={text:?} is not {expected}")))
-}
+/// The most binary attachments one message may carry.
+const MAX_ATTACHMENTS: usize = 64;
 
 /// The runtime's worker count: `setting` (`GATESMITH_WORKERS`) if given,
 /// else one per CPU this process may run on.
@@ -820,72 +416,10 @@ fn init_tracing() {
         .try_init();
 }
 
-/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed
-/// when this is called, not when it is first polled: a signal that comes
-/// right after "serving on" must start the graceful shutdown, not kill the
-/// process with the default action.
-fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let listen = |kind: SignalKind, name: &'static str| match signal(kind) {
-            Ok(stream) => Some(stream),
-            Err(err) => {
-                tracing::error!(%err, "cannot listen for {name}");
-                None
-            }
-        };
-        let interrupt = listen(SignalKind::interrupt(), "Ctrl-C");
-        let terminate = listen(SignalKind::terminate(), "SIGTERM");
-        let received = |stream: Option<tokio::signal::unix::Signal>| async move {
-            match stream {
-                Some(mut stream) => {
-                    stream.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
-        async move {
-            tokio::select! {
-                () = received(interrupt) => {}
-                () = received(terminate) => {}
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(%err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn a_socket_io_request_keeps_its_headers_and_uri_as_copies() {
-        let request = Request::builder()
-            .uri("/socket.io/?EIO=4&transport=websocket")
-            .header("x-token", "abc")
-            .header("x-token", "def")
-            .header(header::COOKIE, "id=1")
-            .body(axum::body::Body::empty())
-            .unwrap();
-        let (before, _) = Request::builder()
-            .uri("/socket.io/?EIO=4&transport=websocket")
-            .header("x-token", "abc")
-            .header("x-token", "def")
-            .header(header::COOKIE, "id=1")
-            .body(())
-            .unwrap()
-            .into_parts();
-        let (after, _) = own_request_parts(request).await.into_parts();
-        assert_eq!(after.uri, before.uri);
-        assert_eq!(after.headers, before.headers);
-    }
+    use crate::limits::Limits;
 
     #[test]
     fn one_worker_per_cpu_unless_told_and_a_bad_count_is_an_error() {
@@ -915,6 +449,11 @@ mod tests {
         assert_eq!(host.limits.ping_interval, Duration::from_secs(25));
         assert_eq!(host.limits.ping_timeout, Duration::from_secs(20));
         assert_eq!(host.limits.cors_origins, None);
+        assert_eq!(host.limits.max_in_flight, 32);
+        assert_eq!(host.limits.max_queued_packets, 1024);
+        assert_eq!(host.limits.write_timeout, Duration::from_secs(10));
+        assert_eq!(host.limits.header_timeout, Duration::from_secs(10));
+        assert_eq!(host.limits.max_connections, None);
         assert_eq!(host.addr.port(), DEFAULT_PORT);
     }
 
@@ -930,6 +469,11 @@ mod tests {
                 "GATESMITH_CORS_ORIGINS",
                 "https://app.example.com, http://localhost:5173",
             ),
+            ("GATESMITH_MAX_IN_FLIGHT", "8"),
+            ("GATESMITH_MAX_QUEUED_PACKETS", "64"),
+            ("GATESMITH_WRITE_TIMEOUT_MS", "1500"),
+            ("GATESMITH_HEADER_TIMEOUT_MS", "2500"),
+            ("GATESMITH_MAX_CONNECTIONS", "100"),
         ])
         .unwrap();
         assert_eq!(host.addr.port(), 8080);
@@ -944,6 +488,11 @@ mod tests {
                     "https://app.example.com".to_owned(),
                     "http://localhost:5173".to_owned()
                 ]),
+                max_in_flight: 8,
+                max_queued_packets: 64,
+                write_timeout: Duration::from_millis(1500),
+                header_timeout: Duration::from_millis(2500),
+                max_connections: Some(100),
             }
         );
         let any = from(&[("GATESMITH_CORS_ORIGINS", "*")]).unwrap();
@@ -969,6 +518,11 @@ mod tests {
                 "https://a.example,,https://b.example",
             ),
             ("GATESMITH_CORS_ORIGINS", "https://app.example.com/"),
+            ("GATESMITH_MAX_IN_FLIGHT", "0"),
+            ("GATESMITH_MAX_QUEUED_PACKETS", "many"),
+            ("GATESMITH_WRITE_TIMEOUT_MS", "0"),
+            ("GATESMITH_HEADER_TIMEOUT_MS", "10s"),
+            ("GATESMITH_MAX_CONNECTIONS", "0"),
         ] {
             let err = from(&[(name, bad)]).unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
@@ -984,16 +538,6 @@ mod tests {
         assert!(!shown.contains("secret"), "{shown}");
     }
 
-    #[test]
-    fn socket_io_answers_its_path_with_and_without_the_slash() {
-        for path in ["/socket.io", "/socket.io/", "/socket.io/x"] {
-            assert!(is_socket_io_path(path), "{path}");
-        }
-        for path in ["/socket.iox", "/", "/pages/socket.io/", "/socket.io.min.js"] {
-            assert!(!is_socket_io_path(path), "{path}");
-        }
-    }
-
     #[tokio::test]
     async fn limits_socketioxide_cannot_run_with_are_refused_at_bind() {
         let local = || Host::new().addr(([127, 0, 0, 1], 0).into());
@@ -1002,6 +546,11 @@ mod tests {
             local().ping_interval(Duration::ZERO),
             local().ping_timeout(Duration::ZERO),
             local().cors_origins(["example.com"]),
+            local().max_in_flight(0),
+            local().max_queued_packets(0),
+            local().write_timeout(Duration::ZERO),
+            local().header_timeout(Duration::ZERO),
+            local().max_connections(0),
         ] {
             let err = host.bind().await.unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");

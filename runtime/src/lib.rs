@@ -24,20 +24,38 @@
 
 mod ack;
 mod adapter;
+mod connection;
 mod context;
 mod delayed;
+mod delivery;
+mod dispatch;
 mod gateway;
 pub mod guard;
 mod host;
+mod http;
+mod limits;
+mod rate;
 mod redis;
+mod serve;
+mod session;
+mod shutdown;
 mod text;
+mod throttle;
 mod validate;
 
-pub use ack::{Ack, Forbidden, GuardError, IntoAck, PayloadError};
+pub use ack::{Ack, Forbidden, GuardError, IntoAck, PayloadError, Reply};
 pub use adapter::{RedisAdapter, SenderSocket};
 pub use context::{AskError, Askable, EventContext, ServerEvent, To};
 pub use gateway::{Events, Gateway, GatewayBuilder, Verdict};
-pub use host::{Bound, Host, SOCKET_IO_CLIENT_PATH};
+pub use host::{DEFAULT_PORT, Host, SOCKET_IO_CLIENT_PATH};
+pub use limits::{
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PAYLOAD_BYTES,
+    DEFAULT_MAX_PENDING_DELAYED, DEFAULT_MAX_QUEUED_PACKETS, DEFAULT_PING_INTERVAL,
+    DEFAULT_PING_TIMEOUT, DEFAULT_WRITE_TIMEOUT,
+};
+pub use rate::{Rate, RateLimited};
+pub use serve::Bound;
+pub use shutdown::{CLOSE_TIMEOUT, DRAIN_TIMEOUT, POLLING_FLUSH};
 pub use text::Shown;
 pub use validate::{PayloadSchemas, Violation};
 

@@ -1,0 +1,252 @@
+//! Every TCP connection the host accepts, wrapped so that the host, not the
+//! peer, decides how long it lives:
+//!
+//! - output that waits unsent for longer than the write timeout ends the
+//!   connection: a peer that stopped reading (a phone in a tunnel) or reads
+//!   slower than it is sent to is released, its descriptor and kernel
+//!   buffers freed, and the socket disconnected (leaving its rooms) even
+//!   while engineioxide's writer is blocked on it;
+//! - a WebSocket stops being read while its session has as many messages in
+//!   flight as the host allows ([`crate::session::Gate`]), so a client
+//!   that floods waits on TCP instead of filling the server's memory.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::task::AtomicWaker;
+use socketioxide::socket::Sid;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::Sleep;
+
+use crate::session::{Session, Sessions};
+
+/// What the host knows of one accepted connection; every request it
+/// carries has it in its extensions.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    sessions: Arc<Sessions>,
+    /// The session whose WebSocket this connection carries, once known.
+    session: OnceLock<Arc<Session>>,
+    /// For a WebSocket upgraded from long-polling: the session its request
+    /// named, looked up on the first read after its namespaces joined.
+    upgrade_of: OnceLock<Sid>,
+    /// Set once the host has decided to end the connection.
+    ended: AtomicBool,
+    /// Since when output has been waiting unsent, in
+    /// [`crate::throttle::millis`]; 0 when none is.
+    backlog_since: AtomicU64,
+    reader: AtomicWaker,
+    writer: AtomicWaker,
+}
+
+impl Connection {
+    pub(crate) fn new(sessions: Arc<Sessions>) -> Arc<Self> {
+        Arc::new(Self {
+            sessions,
+            session: OnceLock::new(),
+            upgrade_of: OnceLock::new(),
+            ended: AtomicBool::new(false),
+            backlog_since: AtomicU64::new(0),
+            reader: AtomicWaker::new(),
+            writer: AtomicWaker::new(),
+        })
+    }
+
+    /// Notes that this connection carries `session`'s WebSocket.
+    pub(crate) fn carries(self: &Arc<Self>, session: &Arc<Session>) {
+        session.runs_on(self);
+        let _ = self.session.set(Arc::clone(session));
+    }
+
+    /// Notes that this connection upgrades the long-polling session `sid`.
+    pub(crate) fn upgrades(&self, sid: Sid) {
+        let _ = self.upgrade_of.set(sid);
+    }
+
+    /// The session this connection carries, if it carries one.
+    fn session(self: &Arc<Self>) -> Option<&Arc<Session>> {
+        if let Some(session) = self.session.get() {
+            return Some(session);
+        }
+        let session = self.sessions.get(*self.upgrade_of.get()?)?;
+        self.carries(&session);
+        self.session.get()
+    }
+
+    /// Ends the connection: its reads and writes fail from now on, and its
+    /// close resets it at once rather than waiting for unread data to go.
+    pub(crate) fn end(&self) {
+        self.ended.store(true, Ordering::Release);
+        self.reader.wake();
+        self.writer.wake();
+    }
+
+    /// Whether output has been waiting unsent on this connection.
+    pub(crate) fn is_backlogged(&self) -> bool {
+        self.backlog_since.load(Ordering::Acquire) != 0
+    }
+
+    fn is_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+}
+
+/// An accepted TCP stream under the host's rules.
+pub(crate) struct GuardedIo {
+    tcp: TcpStream,
+    connection: Arc<Connection>,
+    write_timeout: Duration,
+    /// The deadline of output waiting since the last complete flush.
+    backlog: Option<Pin<Box<Sleep>>>,
+    /// Set once the stream is closed with a reset.
+    reset: bool,
+}
+
+impl GuardedIo {
+    pub(crate) fn new(
+        tcp: TcpStream,
+        connection: Arc<Connection>,
+        write_timeout: Duration,
+    ) -> Self {
+        Self {
+            tcp,
+            connection,
+            write_timeout,
+            backlog: None,
+            reset: false,
+        }
+    }
+
+    /// The error every read and write of an ended connection gets, after
+    /// making its close a reset: the peer is not reading, so the kernel
+    /// would otherwise keep its unsent data for minutes.
+    fn ended(&mut self) -> io::Error {
+        if !self.reset {
+            self.reset = true;
+            let _ = socket2::SockRef::from(&self.tcp).set_linger(Some(Duration::ZERO));
+        }
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the host ended the connection: its output went unread",
+        )
+    }
+
+    /// Output is waiting: starts the write timeout if it is not running,
+    /// and ends the connection once it has run out.
+    fn wait_for_peer(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        self.connection.writer.register(cx.waker());
+        let timeout = self.write_timeout;
+        let connection = &self.connection;
+        let deadline = self.backlog.get_or_insert_with(|| {
+            connection
+                .backlog_since
+                .store(crate::throttle::millis(), Ordering::Release);
+            Box::pin(tokio::time::sleep(timeout))
+        });
+        if deadline.as_mut().poll(cx).is_ready() {
+            crate::throttle::log!(
+                warn,
+                "a client left its output unread for the write timeout: disconnected (slow consumer)",
+                write_timeout = ?timeout,
+                session = ?self.connection.session.get().map(|session| session.id)
+            );
+            self.connection.end();
+            return Poll::Ready(self.ended());
+        }
+        Poll::Pending
+    }
+
+    /// Everything written has been handed to the kernel.
+    fn caught_up(&mut self) {
+        if self.backlog.take().is_some() {
+            self.connection.backlog_since.store(0, Ordering::Release);
+        }
+    }
+}
+
+impl AsyncRead for GuardedIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.connection.reader.register(cx.waker());
+        if this.connection.is_ended() {
+            return Poll::Ready(Err(this.ended()));
+        }
+        if let Some(session) = this.connection.session()
+            && !session.gate().may_read(cx.waker())
+        {
+            return Poll::Pending;
+        }
+        Pin::new(&mut this.tcp).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for GuardedIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.connection.is_ended() {
+            return Poll::Ready(Err(this.ended()));
+        }
+        match Pin::new(&mut this.tcp).poll_write(cx, buf) {
+            Poll::Pending => this.wait_for_peer(cx).map(Err),
+            ready => ready,
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.connection.is_ended() {
+            return Poll::Ready(Err(this.ended()));
+        }
+        match Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs) {
+            Poll::Pending => this.wait_for_peer(cx).map(Err),
+            ready => ready,
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.connection.is_ended() {
+            return Poll::Ready(Err(this.ended()));
+        }
+        match Pin::new(&mut this.tcp).poll_flush(cx) {
+            Poll::Ready(Ok(())) => {
+                this.caught_up();
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => this.wait_for_peer(cx).map(Err),
+            failed => failed,
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.connection.is_ended() {
+            return Poll::Ready(Err(this.ended()));
+        }
+        match Pin::new(&mut this.tcp).poll_shutdown(cx) {
+            Poll::Pending => this.wait_for_peer(cx).map(Err),
+            ready => ready,
+        }
+    }
+}
