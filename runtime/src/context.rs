@@ -1,5 +1,7 @@
 //! What a handler knows about the message it handles, and how it emits.
 
+use std::cell::RefCell;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -252,7 +254,7 @@ impl EventContext {
         // Sent now, in order with the handler's other emissions.
         let waiting = self.emit_asking::<E, D>(data, timeout);
         let delayed = Arc::clone(&self.delayed);
-        slot.run(async move {
+        after_ack(slot.holding(async move {
             let answer = match waiting {
                 Ok(waiting) => tokio::select! {
                     answer = waiting => answer.map_err(ask_error),
@@ -264,7 +266,7 @@ impl EventContext {
                 tracing::info!(socket = %cx.id(), event = E::NAME, %why, "asked, not answered");
             }
             then(answer, cx).await;
-        });
+        }));
     }
 
     /// Sends `E` with `data` to the sender, asking for its ack within
@@ -309,6 +311,44 @@ impl EventContext {
         if !scheduled {
             crate::throttle::log!(warn, "too many delayed emissions pending: dropped one", socket = %self.id(), event);
         }
+    }
+}
+
+/// A task to start once the running handler's ack has been sent.
+type Deferred = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+tokio::task_local! {
+    /// The tasks that the running handler's `ask_then`s start.
+    static AFTER_ACK: RefCell<Vec<Deferred>>;
+}
+
+/// Runs `handling` (a handler, then the sending of its ack), then starts
+/// the waits of the handler's `ask_then`s: a client that answers at once
+/// still gets its ack before the service hears the answer, whatever the
+/// scheduler does between the question and the ack.
+pub(crate) async fn answering_after_ack(handling: Deferred) {
+    let deferred = AFTER_ACK
+        .scope(RefCell::new(Vec::new()), async move {
+            handling.await;
+            AFTER_ACK.with(RefCell::take)
+        })
+        .await;
+    for task in deferred {
+        tokio::spawn(task);
+    }
+}
+
+/// Starts `task` once the running handler's ack is sent, or now outside a
+/// handler (in a connect hook, in a spawned task of the service's).
+fn after_ack(task: impl Future<Output = ()> + Send + 'static) {
+    let mut task = Some(Box::pin(task) as Deferred);
+    let _ = AFTER_ACK.try_with(|deferred| {
+        if let Some(task) = task.take() {
+            deferred.borrow_mut().push(task);
+        }
+    });
+    if let Some(task) = task {
+        tokio::spawn(task);
     }
 }
 

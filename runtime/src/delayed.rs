@@ -89,16 +89,14 @@ impl Slot {
         });
     }
 
-    /// Runs `task` now, to its end: the task itself watches for the
-    /// disconnection ([`Delayed::disconnected`]) if it must.
-    pub(crate) fn run<F>(self, task: F)
+    /// `task`, holding the slot until it ends: the task itself watches for
+    /// the disconnection ([`Delayed::disconnected`]) if it must.
+    pub(crate) async fn holding<F>(self, task: F)
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        tokio::spawn(async move {
-            task.await;
-            drop(self);
-        });
+        task.await;
+        drop(self);
     }
 }
 

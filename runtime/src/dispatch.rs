@@ -9,6 +9,7 @@
 //! flight is counted before the next one is read.
 
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -21,7 +22,7 @@ use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use crate::ack::{IntoAck, PayloadError, Reply, ShuttingDown};
 use crate::adapter::HostAdapter;
-use crate::context::EventContext;
+use crate::context::{EventContext, answering_after_ack};
 use crate::delayed::Delayed;
 use crate::rate::{Budget, RateLimited};
 use crate::session::Session;
@@ -189,15 +190,17 @@ where
             self.event,
         );
         let (service, handler) = (Arc::clone(&wiring.service), self.handler.clone());
+        // Boxed, the handler's state and its answer: the task then moves a
+        // pointer, not the state (BENCHMARKS.md, "Where the instructions go").
+        let handling: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
+            handler(service, cx, payload).await.send(reply);
+        });
         tokio::spawn(async move {
             let _turn = match turn {
                 Some(turn) => Some(turn),
                 None => gate.turn().await,
             };
-            // Boxed: copying the handler's whole state machine into this
-            // task cost more than allocating it (BENCHMARKS.md, "Where the
-            // instructions go").
-            Box::pin(handler(service, cx, payload)).await.send(reply);
+            answering_after_ack(handling).await;
             drop((ticket, in_flight));
         });
     }
