@@ -1,11 +1,13 @@
 //! Every TCP connection the host accepts, wrapped so that the host, not the
 //! peer, decides how long it lives:
 //!
-//! - output that waits unsent for longer than the write timeout ends the
-//!   connection: a peer that stopped reading (a phone in a tunnel) or reads
-//!   slower than it is sent to is released, its descriptor and kernel
-//!   buffers freed, and the socket disconnected (leaving its rooms) even
-//!   while engineioxide's writer is blocked on it;
+//! - output that makes no progress for the write timeout ends the
+//!   connection: a peer that stopped reading (a phone in a tunnel) is
+//!   released, its descriptor and kernel buffers freed, and the socket
+//!   disconnected (leaving its rooms) even while engineioxide's writer is
+//!   blocked on it. A peer that reads, however slowly, keeps its
+//!   connection: one that cannot keep up fills its outgoing queue, which
+//!   [`crate::delivery`] deals with;
 //! - a WebSocket stops being read while its session has as many messages in
 //!   flight as the host allows ([`crate::session::Gate`]), so a client
 //!   that floods waits on TCP instead of filling the server's memory.
@@ -37,7 +39,7 @@ pub(crate) struct Connection {
     upgrade_of: OnceLock<Sid>,
     /// Set once the host has decided to end the connection.
     ended: AtomicBool,
-    /// Since when output has been waiting unsent, in
+    /// Since when a write has been waiting for the peer, in
     /// [`crate::throttle::millis`]; 0 when none is.
     backlog_since: AtomicU64,
     reader: AtomicWaker,
@@ -86,7 +88,8 @@ impl Connection {
         self.writer.wake();
     }
 
-    /// Whether output has been waiting unsent on this connection.
+    /// Whether a write is waiting for the peer to read: the peer is not
+    /// keeping up with what it is sent.
     pub(crate) fn is_backlogged(&self) -> bool {
         self.backlog_since.load(Ordering::Acquire) != 0
     }
@@ -101,7 +104,7 @@ pub(crate) struct GuardedIo {
     tcp: TcpStream,
     connection: Arc<Connection>,
     write_timeout: Duration,
-    /// The deadline of output waiting since the last complete flush.
+    /// The deadline of a write waiting for the peer, since its last progress.
     backlog: Option<Pin<Box<Sleep>>>,
     /// Set once the stream is closed with a reset.
     reset: bool,
@@ -136,8 +139,8 @@ impl GuardedIo {
         )
     }
 
-    /// Output is waiting: starts the write timeout if it is not running,
-    /// and ends the connection once it has run out.
+    /// A write waits for the peer: starts the write timeout if it is not
+    /// running, and ends the connection once it has run out.
     fn wait_for_peer(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
         self.connection.writer.register(cx.waker());
         let timeout = self.write_timeout;
@@ -151,7 +154,7 @@ impl GuardedIo {
         if deadline.as_mut().poll(cx).is_ready() {
             crate::throttle::log!(
                 warn,
-                "a client left its output unread for the write timeout: disconnected (slow consumer)",
+                "a client read nothing of its output for the write timeout: disconnected (slow consumer)",
                 write_timeout = ?timeout,
                 session = ?self.connection.session.get().map(|session| session.id)
             );
@@ -161,8 +164,9 @@ impl GuardedIo {
         Poll::Pending
     }
 
-    /// Everything written has been handed to the kernel.
-    fn caught_up(&mut self) {
+    /// The peer took some output: the write timeout starts again from the
+    /// next write that waits.
+    fn progressed(&mut self) {
         if self.backlog.take().is_some() {
             self.connection.backlog_since.store(0, Ordering::Release);
         }
@@ -201,7 +205,11 @@ impl AsyncWrite for GuardedIo {
         }
         match Pin::new(&mut this.tcp).poll_write(cx, buf) {
             Poll::Pending => this.wait_for_peer(cx).map(Err),
-            ready => ready,
+            Poll::Ready(Ok(written)) => {
+                this.progressed();
+                Poll::Ready(Ok(written))
+            }
+            failed => failed,
         }
     }
 
@@ -216,7 +224,11 @@ impl AsyncWrite for GuardedIo {
         }
         match Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs) {
             Poll::Pending => this.wait_for_peer(cx).map(Err),
-            ready => ready,
+            Poll::Ready(Ok(written)) => {
+                this.progressed();
+                Poll::Ready(Ok(written))
+            }
+            failed => failed,
         }
     }
 
@@ -231,7 +243,7 @@ impl AsyncWrite for GuardedIo {
         }
         match Pin::new(&mut this.tcp).poll_flush(cx) {
             Poll::Ready(Ok(())) => {
-                this.caught_up();
+                this.progressed();
                 Poll::Ready(Ok(()))
             }
             Poll::Pending => this.wait_for_peer(cx).map(Err),

@@ -195,10 +195,10 @@ impl Host {
         self
     }
 
-    /// How long output may wait unsent on a client's connection (default
-    /// 10 s): a client that reads nothing for that long, or too slowly to
-    /// catch up, is disconnected as a slow consumer, its rooms left and its
-    /// connection reset.
+    /// How long a write may wait for a client to read (default 10 s): a
+    /// client that takes nothing of its output for that long, or whose
+    /// outgoing queue stays full that long, is disconnected as a slow
+    /// consumer, its rooms left and its connection reset.
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.limits.write_timeout = timeout;
         self

@@ -25,7 +25,7 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
 /// How many packets may wait in one client's outgoing queue by default.
 pub const DEFAULT_MAX_QUEUED_PACKETS: usize = 1024;
 
-/// How long output may wait unsent on a connection by default before the
+/// How long a write may wait for a client to read by default before the
 /// client is disconnected as a slow consumer.
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
