@@ -141,10 +141,14 @@ async fn delayed_emissions_past_the_per_socket_bound_are_dropped_and_logged() {
     );
     server.wait_for_log("dropped one", Duration::from_secs(5));
     server.read_lines();
+    // Two were dropped, and logged once: warnings a client causes are
+    // written at most once per 10 s from one place, the rest counted in the
+    // next line's `left_out` (docs/host.md, "Logs").
     let dropped = (server.stderr.iter())
         .filter(|line| line.contains("too many delayed emissions pending: dropped one"))
-        .count();
-    assert_eq!(dropped, 2, "{:#?}", server.stderr);
+        .collect::<Vec<_>>();
+    assert_eq!(dropped.len(), 1, "{:#?}", server.stderr);
+    assert!(dropped[0].contains("left_out=0"), "{dropped:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
