@@ -51,9 +51,15 @@ fn while_redis_is_down_clients_are_answered_and_once_back_the_nodes_share_again(
     let mut redis = RedisServer::start();
     let (mut a, mut b) = (node(&redis), node(&redis));
     let url_b = b.url();
+    assert_eq!(gatesmith_tests::http_get(a.port, "/readyz").0, 200);
     redis.stop();
     for node in [&mut a, &mut b] {
         node.wait_for_log("Redis connection lost", Duration::from_secs(15));
+        // A load balancer stops sending it new clients meanwhile.
+        assert_eq!(
+            gatesmith_tests::http_get(node.port, "/readyz"),
+            (503, "not ready: Redis is unreachable\n".to_owned())
+        );
     }
     gatesmith_tests::node_test_matching(
         "redis.test.mjs",
@@ -67,6 +73,7 @@ fn while_redis_is_down_clients_are_answered_and_once_back_the_nodes_share_again(
     redis.start_again();
     for node in [&mut a, &mut b] {
         node.wait_for_log("reconnected to Redis", Duration::from_secs(15));
+        assert_eq!(gatesmith_tests::http_get(node.port, "/readyz").0, 200);
     }
     gatesmith_tests::node_test_matching(
         "redis.test.mjs",

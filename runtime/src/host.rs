@@ -29,6 +29,13 @@ pub const SOCKET_IO_CLIENT_PATH: &str = "/socket.io.min.js";
 
 const SOCKET_IO_CLIENT: &str = include_str!("../assets/socket.io.min.js");
 
+/// Where the host answers its liveness probe: 200 while the process serves.
+pub const HEALTHZ_PATH: &str = "/healthz";
+
+/// Where the host answers its readiness probe: 200 while it takes new
+/// clients, 503 once shutdown began or while its Redis is unreachable.
+pub const READYZ_PATH: &str = "/readyz";
+
 /// The port served when neither [`Host::port`] nor `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 3000;
 
@@ -266,6 +273,7 @@ impl Host {
             router = router.fallback_service(ServeDir::new(pages));
         }
         let mut redis_watch = None;
+        let mut redis_up = None;
         let io = match &self.redis_url {
             None => {
                 let (layer, io) = with_limits(SocketIo::builder(), &limits).build_layer();
@@ -273,16 +281,27 @@ impl Host {
                 Io::Local(io)
             }
             Some(RedisUrl(url)) => {
-                let redis::Connected { adapter, watch } = redis::connect(url).await?;
+                let redis::Connected { adapter, watch, up } = redis::connect(url).await?;
                 redis_watch = Some(watch);
+                redis_up = Some(up);
                 let builder = SocketIo::builder().with_adapter::<RedisAdapter>(adapter);
                 let (layer, io) = with_limits(builder, &limits).build_layer();
                 router = router.layer(layer);
                 Io::Redis(io)
             }
         };
+        let in_flight = TaskTracker::new();
+        // Probes answer on the socket.io port, past every other layer but
+        // the session admission: a probe is never refused as a client.
+        router = router.route(HEALTHZ_PATH, get(http::healthz)).route(
+            READYZ_PATH,
+            get(http::readyz).with_state(http::Readiness {
+                in_flight: in_flight.clone(),
+                redis_up,
+            }),
+        );
         let hosting = Hosting {
-            in_flight: TaskTracker::new(),
+            in_flight,
             sessions: Sessions::new(limits.max_in_flight, limits.write_timeout),
             max_pending_delayed: limits.max_pending_delayed,
             max_connections: limits.max_connections,

@@ -5,6 +5,7 @@
 //! copies.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::extract::{OriginalUri, Request};
@@ -31,6 +32,44 @@ pub(crate) struct Admission {
     /// pongs travel in such requests too, and a session that cannot pong
     /// is dropped by its heartbeat.
     pub(crate) longest_hold: Duration,
+}
+
+/// Whether the host takes new clients: for `/readyz`.
+#[derive(Debug, Clone)]
+pub(crate) struct Readiness {
+    /// Closed once shutdown began.
+    pub(crate) in_flight: TaskTracker,
+    /// Whether Redis is connected, when the host shares through Redis.
+    pub(crate) redis_up: Option<Arc<AtomicBool>>,
+}
+
+/// `/healthz`: the process serves (Kubernetes' liveness probe).
+pub(crate) async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// `/readyz`: 200 while the host takes new clients; 503 once shutdown
+/// began, and while a configured Redis is unreachable (Kubernetes'
+/// readiness probe, a load balancer's health check), so that they stop
+/// sending clients before SIGTERM's disconnects.
+pub(crate) async fn readyz(
+    axum::extract::State(readiness): axum::extract::State<Readiness>,
+) -> axum::response::Response {
+    let unready = if readiness.in_flight.is_closed() {
+        Some("shutting down")
+    } else if (readiness.redis_up.as_ref()).is_some_and(|up| !up.load(Ordering::Acquire)) {
+        Some("Redis is unreachable")
+    } else {
+        None
+    };
+    match unready {
+        Some(why) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {why}\n"),
+        )
+            .into_response(),
+        None => "ready\n".into_response(),
+    }
 }
 
 /// Refuses new sessions with 503 once shutdown began (the sessions already

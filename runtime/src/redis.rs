@@ -1,5 +1,7 @@
 //! The connection to the Redis server that hosts share broadcasts through.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use socketioxide_redis::RedisAdapterCtr;
@@ -77,17 +79,22 @@ pub(crate) async fn connect(url: &str) -> std::io::Result<Connected> {
     tracing::info!(redis = %redacted(url), "sharing broadcasts and rooms through Redis");
     let mut reconnected = client.reconnect_rx();
     let mut failed = client.error_rx();
+    let up = Arc::new(AtomicBool::new(true));
+    let shared = Arc::clone(&up);
     let watch = tokio::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
         loop {
             tokio::select! {
                 event = reconnected.recv() => match event {
-                    Ok(_) => subscribe_until_done(&client).await,
+                    Ok(_) => subscribe_until_done(&client, &shared).await,
                     Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 },
                 error = failed.recv() => match error {
-                    Ok((err, _)) => tracing::warn!(%err, "Redis connection lost: broadcasts to other hosts fail until it is back"),
+                    Ok((err, _)) => {
+                        shared.store(false, Ordering::Release);
+                        tracing::warn!(%err, "Redis connection lost: broadcasts to other hosts fail until it is back");
+                    }
                     Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 },
@@ -97,6 +104,7 @@ pub(crate) async fn connect(url: &str) -> std::io::Result<Connected> {
     Ok(Connected {
         adapter,
         watch: AbortOnDropHandle::new(watch),
+        up,
     })
 }
 
@@ -106,15 +114,19 @@ pub(crate) async fn connect(url: &str) -> std::io::Result<Connected> {
 pub(crate) struct Connected {
     pub(crate) adapter: RedisAdapterCtr<FredDriver>,
     pub(crate) watch: AbortOnDropHandle<()>,
+    /// Whether Redis is connected (and subscribed) now.
+    pub(crate) up: Arc<AtomicBool>,
 }
 
 /// Subscribes again after a reconnection, retrying until it works: until
-/// then this host neither hears nor is heard by the others.
-async fn subscribe_until_done(client: &SubscriberClient) {
+/// then this host neither hears nor is heard by the others, and `up` stays
+/// false.
+async fn subscribe_until_done(client: &SubscriberClient, up: &AtomicBool) {
     let mut wait = Duration::from_millis(100);
     loop {
         match subscribe_again(client).await {
             Ok(()) => {
+                up.store(true, Ordering::Release);
                 tracing::info!("reconnected to Redis");
                 return;
             }
