@@ -2,6 +2,7 @@
 //! that does not decode is answered.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::Serialize;
 use socketioxide::SendError;
@@ -11,6 +12,7 @@ use socketioxide::handler::{FromMessageParts, Value};
 use socketioxide::socket::Socket;
 
 use crate::delivery::{Failed, when_room};
+use crate::metrics::EventMetrics;
 use crate::session::Session;
 use crate::validate::Violation;
 
@@ -20,19 +22,36 @@ pub struct Reply<A: Adapter> {
     socket: Arc<Socket<A>>,
     ack_id: Option<i64>,
     session: Arc<Session>,
+    /// Where the answer is counted, and when the message came; taken once
+    /// counted.
+    counted: Option<(Arc<EventMetrics>, Instant)>,
 }
 
 impl<A: Adapter> Reply<A> {
-    pub(crate) fn new(socket: Arc<Socket<A>>, ack_id: Option<i64>, session: Arc<Session>) -> Self {
+    pub(crate) fn new(
+        socket: Arc<Socket<A>>,
+        ack_id: Option<i64>,
+        session: Arc<Session>,
+        metrics: &Arc<EventMetrics>,
+    ) -> Self {
         Self {
             socket,
             ack_id,
             session,
+            counted: Some((Arc::clone(metrics), Instant::now())),
+        }
+    }
+
+    /// Counts the message's outcome: handled (`None`) or refused with `code`.
+    fn count(&mut self, outcome: Option<&str>) {
+        if let Some((metrics, received)) = self.counted.take() {
+            metrics.record(outcome, received);
         }
     }
 
     /// Acks `data`, if the client asked for an ack.
-    pub(crate) fn data<T: Serialize + ?Sized>(self, data: &T) {
+    pub(crate) fn data<T: Serialize + ?Sized>(mut self, data: &T) {
+        self.count(None);
         let Some(ack_id) = self.ack_id else {
             return;
         };
@@ -45,8 +64,10 @@ impl<A: Adapter> Reply<A> {
 
     /// Answers with `error`: as the ack when the client asked for one,
     /// else as an `exception` event, as NestJS reports a `WsException`.
-    /// Every refusal (payload, guard, rate, shutdown) goes through here.
-    pub(crate) fn error<T: Serialize + ?Sized>(self, error: &T) {
+    /// Every refusal (payload, guard, rate, shutdown) goes through here,
+    /// with its `code`.
+    pub(crate) fn error<T: Serialize + ?Sized>(mut self, code: &'static str, error: &T) {
+        self.count(Some(code));
         if self.ack_id.is_some() {
             return self.data(error);
         }
@@ -74,7 +95,7 @@ impl<A: Adapter> Reply<A> {
                 Ok(value) => {
                     let socket = Arc::clone(&self.socket);
                     when_room(
-                        SocketRef::from(self.socket),
+                        SocketRef::from(Arc::clone(&self.socket)),
                         &self.session,
                         what,
                         move |_| send(&socket, &value),
@@ -89,6 +110,15 @@ impl<A: Adapter> Reply<A> {
                 crate::throttle::log!(warn, "could not serialize an answer", what, why)
             }
         }
+    }
+}
+
+impl<A: Adapter> Drop for Reply<A> {
+    /// A handler that acks nothing is counted when its reply goes; one
+    /// that panicked, as an `error`.
+    fn drop(&mut self) {
+        let outcome = std::thread::panicking().then_some("error");
+        self.count(outcome);
     }
 }
 
@@ -177,7 +207,7 @@ impl PayloadError {
 
     pub(crate) fn answer<A: Adapter>(&self, reply: Reply<A>) {
         crate::throttle::log!(info, "payload refused", socket = %reply.socket.id, event = %self.event, message = %self.message);
-        reply.error(self);
+        reply.error(Self::CODE, self);
     }
 }
 
@@ -222,7 +252,7 @@ impl<T: IntoAck> IntoAck for Result<T, Forbidden> {
             Err(refused) => {
                 let error = &refused.error;
                 crate::throttle::log!(info, "message refused by a guard", socket = %reply.socket.id, event = %error.event, message = %error.message);
-                reply.error(error);
+                reply.error(GuardError::CODE, error);
             }
         }
     }
@@ -239,10 +269,12 @@ pub(crate) struct ShuttingDown<'a> {
 }
 
 impl<'a> ShuttingDown<'a> {
+    pub(crate) const CODE: &'static str = "shutting_down";
+
     pub(crate) fn new(event: &'a str) -> Self {
         Self {
             status: "error",
-            code: "shutting_down",
+            code: Self::CODE,
             event,
             message: "the server is shutting down; send it again once reconnected",
         }

@@ -158,6 +158,7 @@ impl GuardedIo {
                 write_timeout = ?timeout,
                 session = ?self.connection.session.get().map(|session| session.id)
             );
+            self.connection.sessions.slow_consumers.inc();
             self.connection.end();
             return Poll::Ready(self.ended());
         }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -17,14 +18,17 @@ pub(crate) struct Delayed {
     cancelled: CancellationToken,
     pending: AtomicUsize,
     max_pending: usize,
+    /// The host's count of pending tasks, all sockets together.
+    counted: Gauge,
 }
 
 impl Delayed {
-    pub(crate) fn new(max_pending: usize) -> Arc<Self> {
+    pub(crate) fn new(max_pending: usize, counted: Gauge) -> Arc<Self> {
         Arc::new(Self {
             cancelled: CancellationToken::new(),
             pending: AtomicUsize::new(0),
             max_pending,
+            counted,
         })
     }
 
@@ -50,7 +54,10 @@ impl Delayed {
                 (n < self.max_pending).then_some(n + 1)
             })
             .ok()
-            .map(|_| Slot(Arc::clone(self)))
+            .map(|_| {
+                self.counted.inc();
+                Slot(Arc::clone(self))
+            })
     }
 
     /// Cancels everything still waiting; called when the socket disconnects.
@@ -103,6 +110,7 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.pending.fetch_sub(1, Ordering::AcqRel);
+        self.0.counted.dec();
     }
 }
 
@@ -116,7 +124,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn emissions_fire_at_their_due_time_counted_from_the_request() {
-        let delayed = Delayed::new(BOUND);
+        let delayed = Delayed::new(BOUND, Gauge::default());
         let (tx, mut rx) = mpsc::unbounded_channel();
         let start = Instant::now();
         for (label, after) in [("bbb", 2), ("ccc", 5)] {
@@ -133,7 +141,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn disconnecting_cancels_what_is_pending_and_frees_the_tasks() {
-        let delayed = Delayed::new(BOUND);
+        let delayed = Delayed::new(BOUND, Gauge::default());
         let (tx, mut rx) = mpsc::unbounded_channel::<()>();
         for _ in 0..3 {
             let tx = tx.clone();
@@ -153,7 +161,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_socket_cannot_queue_more_than_the_bound() {
-        let delayed = Delayed::new(BOUND);
+        let delayed = Delayed::new(BOUND, Gauge::default());
         let due = Instant::now() + Duration::from_secs(60);
         for _ in 0..BOUND {
             assert!(delayed.schedule(due, async {}));
@@ -164,7 +172,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_bound_is_the_one_given_and_a_slot_frees_once_one_fires() {
-        let delayed = Delayed::new(2);
+        let delayed = Delayed::new(2, Gauge::default());
         let (tx, mut rx) = mpsc::unbounded_channel();
         let start = Instant::now();
         for after in [1, 2] {
@@ -181,7 +189,10 @@ mod tests {
         tokio::task::yield_now().await;
         assert_eq!(delayed.pending(), 1);
         assert!(delayed.schedule(start + Duration::from_secs(3), async {}));
-        assert!(!Delayed::new(0).schedule(start, async {}), "0 allows none");
+        assert!(
+            !Delayed::new(0, Gauge::default()).schedule(start, async {}),
+            "0 allows none"
+        );
         delayed.cancel_all();
     }
 }

@@ -24,6 +24,7 @@ use crate::ack::{IntoAck, PayloadError, Reply, ShuttingDown};
 use crate::adapter::HostAdapter;
 use crate::context::{EventContext, answering_after_ack};
 use crate::delayed::Delayed;
+use crate::metrics::EventMetrics;
 use crate::rate::{Budget, RateLimited};
 use crate::session::Session;
 use crate::validate::{PayloadSchemas, Violation, unreadable};
@@ -144,7 +145,17 @@ pub(crate) struct Dispatch<S, A: HostAdapter, P, F> {
     pub(crate) payload: P,
     /// The event's own rate, for this socket.
     pub(crate) budget: Option<Arc<Budget>>,
+    pub(crate) metrics: Arc<EventMetrics>,
     pub(crate) handler: F,
+}
+
+/// Counts the messages of events no gateway declares, under one label.
+pub(crate) struct Unknown(pub(crate) prometheus_client::metrics::counter::Counter);
+
+impl<A: HostAdapter> MessageHandler<A, Dispatched> for Unknown {
+    fn call(&self, _: Arc<Socket<A>>, _: Value, _: Option<i64>) {
+        self.0.inc();
+    }
 }
 
 /// [`MessageHandler`]'s marker type for [`Dispatch`].
@@ -161,15 +172,20 @@ where
 {
     fn call(&self, socket: Arc<Socket<A>>, mut value: Value, ack_id: Option<i64>) {
         let wiring = &self.wiring;
-        let reply = Reply::new(Arc::clone(&socket), ack_id, Arc::clone(&wiring.session));
+        let reply = Reply::new(
+            Arc::clone(&socket),
+            ack_id,
+            Arc::clone(&wiring.session),
+            &self.metrics,
+        );
         let Some(in_flight) = admit(&wiring.in_flight) else {
             tracing::debug!(socket = %socket.id, event = self.event, "shutting down: message refused");
-            return reply.error(&ShuttingDown::new(self.event));
+            return reply.error(ShuttingDown::CODE, &ShuttingDown::new(self.event));
         };
         for budget in [&wiring.budget, &self.budget].into_iter().flatten() {
             if let Err(limited) = budget.spend() {
                 crate::throttle::log!(info, "message over its rate limit refused", socket = %socket.id, event = self.event);
-                reply.error(&RateLimited::new(self.event, &limited));
+                reply.error(RateLimited::CODE, &RateLimited::new(self.event, &limited));
                 if limited.disconnect {
                     disconnect_flooder(socket, &wiring.session, self.event);
                 }

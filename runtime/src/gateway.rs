@@ -16,7 +16,8 @@ use crate::adapter::{HostAdapter, Io, RedisAdapter};
 use crate::connection::Connection;
 use crate::context::{EventContext, Role};
 use crate::delayed::Delayed;
-use crate::dispatch::{Checked, Decoded, Dispatch, NoPayload, ReadPayload, Wiring};
+use crate::dispatch::{Checked, Decoded, Dispatch, NoPayload, ReadPayload, Unknown, Wiring};
+use crate::metrics::Metrics;
 use crate::rate::{Budget, Rate};
 use crate::session::{Session, Sessions};
 use crate::validate::PayloadSchemas;
@@ -33,6 +34,7 @@ pub(crate) struct Hosting {
     /// The bound on each socket's pending delayed emissions.
     pub(crate) max_pending_delayed: usize,
     pub(crate) max_connections: Option<usize>,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 /// Registers a gateway on a server. The future completes once the
@@ -312,7 +314,7 @@ impl<S: Send + Sync + 'static> Registration<S> {
             move |socket: SocketRef<A>,
                   io: SocketIo<A>,
                   TryData(auth): TryData<serde_json::Value>| async move {
-                let sessions = &hosting.sessions;
+                let (sessions, metrics) = (&hosting.sessions, &hosting.metrics);
                 if let Some(max) = hosting.max_connections
                     && sessions.get(socket.id).is_none()
                     && sessions.len() >= max
@@ -322,6 +324,7 @@ impl<S: Send + Sync + 'static> Registration<S> {
                         "a new client refused: the host holds GATESMITH_MAX_CONNECTIONS sessions",
                         max
                     );
+                    metrics.connection(socket.ns(), "full");
                     return Err(Refused("the server is full: try again later".to_owned()));
                 }
                 if let Some(authorize) = &authorize {
@@ -332,11 +335,14 @@ impl<S: Send + Sync + 'static> Registration<S> {
                         Ok(None) => {}
                         Err(message) => {
                             crate::throttle::log!(info, "connection refused", gateway = %gateway, socket = %socket.id, %message);
+                            metrics.connection(socket.ns(), "unauthorized");
                             return Err(Refused(message));
                         }
                     }
                 }
                 let session = sessions.join(socket.id);
+                metrics.connection(socket.ns(), "accepted");
+                metrics.socket(socket.ns(), 1);
                 // A client that opened with a WebSocket: its connection is
                 // the one its handshake came on.
                 if socket.transport_type() == socketioxide::TransportType::Websocket
@@ -344,7 +350,8 @@ impl<S: Send + Sync + 'static> Registration<S> {
                 {
                     connection.carries(&session);
                 }
-                let delayed = Delayed::new(hosting.max_pending_delayed);
+                let delayed =
+                    Delayed::new(hosting.max_pending_delayed, metrics.delayed_pending.clone());
                 socket.extensions.insert(Arc::clone(&delayed));
                 socket.extensions.insert(Arc::clone(&session));
                 let wiring = Wiring {
@@ -359,12 +366,17 @@ impl<S: Send + Sync + 'static> Registration<S> {
                     wired: A::wired(&socket, wiring),
                     rates: &rates,
                     schemas: &schemas,
+                    gateway: &gateway,
+                    metrics,
                 });
+                socket.on_fallback(Unknown(metrics.unknown_event(&gateway)));
                 let sessions = Arc::clone(sessions);
+                let metrics = Arc::clone(metrics);
                 socket.on_disconnect(
                     move |socket: SocketRef<A>, io: SocketIo<A>, reason: DisconnectReason| async move {
                         delayed.cancel_all();
                         sessions.leave(socket.id);
+                        metrics.socket(socket.ns(), -1);
                         tracing::info!(gateway = %gateway, socket = %socket.id, %reason, "client disconnected");
                         if let Some(hook) = on_disconnect {
                             let cx = EventContext::new(
@@ -402,6 +414,8 @@ pub struct Events<'a, S> {
     wired: Wired<'a, S>,
     rates: &'a Rates,
     schemas: &'a Arc<PayloadSchemas>,
+    gateway: &'a str,
+    metrics: &'a Metrics,
 }
 
 /// A connected socket and what its handlers share, on either adapter.
@@ -478,6 +492,7 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         R: IntoAck,
     {
         let budget = self.rates.of(event).map(Budget::new);
+        let metrics = self.metrics.event(self.gateway, event);
         match &self.wired {
             Wired::Local(socket, wiring) => socket.on(
                 event,
@@ -486,6 +501,7 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
                     event,
                     payload,
                     budget,
+                    metrics,
                     handler,
                 },
             ),
@@ -496,6 +512,7 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
                     event,
                     payload,
                     budget,
+                    metrics,
                     handler,
                 },
             ),

@@ -3,6 +3,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -17,6 +18,7 @@ use crate::adapter::{Io, RedisAdapter};
 use crate::gateway::{Gateway, Hosting};
 use crate::http;
 use crate::limits::{Limits, invalid, parse_var};
+use crate::metrics::Metrics;
 use crate::redis;
 use crate::serve::Bound;
 use crate::session::Sessions;
@@ -28,6 +30,11 @@ use crate::shutdown::shutdown_signal;
 pub const SOCKET_IO_CLIENT_PATH: &str = "/socket.io.min.js";
 
 const SOCKET_IO_CLIENT: &str = include_str!("../assets/socket.io.min.js");
+
+/// Where the host serves its metrics (OpenMetrics text, for Prometheus).
+pub const METRICS_PATH: &str = "/metrics";
+
+const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Where the host answers its liveness probe: 200 while the process serves.
 pub const HEALTHZ_PATH: &str = "/healthz";
@@ -49,6 +56,18 @@ pub struct Host {
     /// Where broadcasts and rooms are shared with other hosts: `None`, in
     /// this process only.
     redis_url: Option<RedisUrl>,
+    metrics: MetricsAt,
+}
+
+/// Where the host serves its metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MetricsAt {
+    /// At `/metrics` on the host's own port.
+    Port,
+    /// On an address of their own, at `/metrics`.
+    Addr(SocketAddr),
+    /// Nowhere.
+    Off,
 }
 
 /// A Redis URL, which may hold a password: `Debug` shows it redacted.
@@ -77,6 +96,7 @@ impl Host {
             gateways: Vec::new(),
             limits: Limits::default(),
             redis_url: None,
+            metrics: MetricsAt::Port,
         }
     }
 
@@ -103,6 +123,23 @@ impl Host {
             )?);
         }
         host.limits.read_env(&var)?;
+        if let Some(text) = var("GATESMITH_METRICS") {
+            host.metrics = parse_var("GATESMITH_METRICS", &text, "on or off", |text| match text {
+                "on" => Some(MetricsAt::Port),
+                "off" => Some(MetricsAt::Off),
+                _ => None,
+            })?;
+        }
+        if let Some(text) = var("GATESMITH_METRICS_ADDR").filter(|text| !text.trim().is_empty())
+            && host.metrics != MetricsAt::Off
+        {
+            host.metrics = MetricsAt::Addr(parse_var(
+                "GATESMITH_METRICS_ADDR",
+                &text,
+                "an address to listen on (127.0.0.1:9100)",
+                |text| text.parse().ok(),
+            )?);
+        }
         if let Some(text) = var(REDIS_URL_VAR).filter(|text| !text.trim().is_empty()) {
             let url = text.trim();
             if let Err(why) = redis::check_url(url) {
@@ -241,6 +278,20 @@ impl Host {
         self
     }
 
+    /// Serves the metrics at `/metrics` on `addr` instead of the host's own
+    /// port (`GATESMITH_METRICS_ADDR`), where only a Prometheus on the
+    /// private network reaches them.
+    pub fn metrics_addr(mut self, addr: SocketAddr) -> Self {
+        self.metrics = MetricsAt::Addr(addr);
+        self
+    }
+
+    /// Serves no metrics (`GATESMITH_METRICS=off`).
+    pub fn without_metrics(mut self) -> Self {
+        self.metrics = MetricsAt::Off;
+        self
+    }
+
     /// Adds a gateway.
     pub fn gateway(mut self, gateway: impl Into<Gateway>) -> Self {
         self.gateways.push(gateway.into());
@@ -291,6 +342,29 @@ impl Host {
             }
         };
         let in_flight = TaskTracker::new();
+        let metrics = Metrics::new(redis_up.clone());
+        let metrics_page = {
+            let metrics = Arc::clone(&metrics);
+            get(move || {
+                let metrics = Arc::clone(&metrics);
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)],
+                        metrics.render(),
+                    )
+                }
+            })
+        };
+        let mut metrics_listener = None;
+        match self.metrics {
+            MetricsAt::Port => router = router.route(METRICS_PATH, metrics_page),
+            MetricsAt::Addr(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr).await?;
+                metrics_listener =
+                    Some((listener, Router::new().route(METRICS_PATH, metrics_page)));
+            }
+            MetricsAt::Off => {}
+        }
         // Probes answer on the socket.io port, past every other layer but
         // the session admission: a probe is never refused as a client.
         router = router.route(HEALTHZ_PATH, get(http::healthz)).route(
@@ -302,9 +376,14 @@ impl Host {
         );
         let hosting = Hosting {
             in_flight,
-            sessions: Sessions::new(limits.max_in_flight, limits.write_timeout),
+            sessions: Sessions::new(
+                limits.max_in_flight,
+                limits.write_timeout,
+                metrics.slow_consumers.clone(),
+            ),
             max_pending_delayed: limits.max_pending_delayed,
             max_connections: limits.max_connections,
+            metrics: Arc::clone(&metrics),
         };
         for gateway in self.gateways {
             let (name, ns) = (gateway.name().to_owned(), gateway.namespace().to_owned());
@@ -339,6 +418,8 @@ impl Host {
             sessions: hosting.sessions,
             limits,
             redis_watch,
+            metrics,
+            metrics_listener,
         })
     }
 

@@ -18,6 +18,7 @@ use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 use crate::connection::Connection;
 use crate::limits::{Limits, invalid, is_origin};
+use crate::metrics::Metrics;
 use crate::session::Sessions;
 
 /// What decides whether a request may open a session or go on.
@@ -32,6 +33,7 @@ pub(crate) struct Admission {
     /// pongs travel in such requests too, and a session that cannot pong
     /// is dropped by its heartbeat.
     pub(crate) longest_hold: Duration,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 /// Whether the host takes new clients: for `/readyz`.
@@ -87,6 +89,7 @@ pub(crate) async fn admit(
     }
     let Some(sid) = session_id(&request) else {
         if admission.in_flight.is_closed() {
+            admission.metrics.connection(HANDSHAKE, "shutting_down");
             return unavailable("server shutting down", 1);
         }
         if let Some(max) = admission.max_connections
@@ -97,6 +100,7 @@ pub(crate) async fn admit(
                 "a new client refused: the host holds GATESMITH_MAX_CONNECTIONS sessions",
                 max
             );
+            admission.metrics.connection(HANDSHAKE, "full");
             return unavailable("server full: try again later", 5);
         }
         return next.run(request).await;
@@ -105,13 +109,22 @@ pub(crate) async fn admit(
         if let Some(connection) = request.extensions().get::<Arc<Connection>>() {
             connection.upgrades(sid);
         }
-    } else if request.method() == axum::http::Method::POST
-        && let Some(session) = admission.sessions.get(sid)
-    {
-        let _ = tokio::time::timeout(admission.longest_hold, session.gate().opened()).await;
+    } else if request.method() == axum::http::Method::POST {
+        if let Some(session) = admission.sessions.get(sid) {
+            let _ = tokio::time::timeout(admission.longest_hold, session.gate().opened()).await;
+        }
+        let response = next.run(request).await;
+        if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            admission.metrics.too_large.inc();
+        }
+        return response;
     }
     next.run(request).await
 }
+
+/// The namespace label of connections refused at the HTTP handshake,
+/// before any namespace is asked for.
+const HANDSHAKE: &str = "(handshake)";
 
 fn unavailable(message: &'static str, retry_after_secs: u8) -> axum::response::Response {
     (

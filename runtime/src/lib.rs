@@ -34,6 +34,7 @@ pub mod guard;
 mod host;
 mod http;
 mod limits;
+mod metrics;
 mod rate;
 mod redis;
 mod serve;
@@ -47,7 +48,9 @@ pub use ack::{Ack, Forbidden, GuardError, IntoAck, PayloadError, Reply};
 pub use adapter::{RedisAdapter, SenderSocket};
 pub use context::{AskError, Askable, EventContext, ServerEvent, To};
 pub use gateway::{Events, Gateway, GatewayBuilder, Verdict};
-pub use host::{DEFAULT_PORT, HEALTHZ_PATH, Host, READYZ_PATH, SOCKET_IO_CLIENT_PATH};
+pub use host::{
+    DEFAULT_PORT, HEALTHZ_PATH, Host, METRICS_PATH, READYZ_PATH, SOCKET_IO_CLIENT_PATH,
+};
 pub use limits::{
     DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PAYLOAD_BYTES,
     DEFAULT_MAX_PENDING_DELAYED, DEFAULT_MAX_QUEUED_PACKETS, DEFAULT_PING_INTERVAL,

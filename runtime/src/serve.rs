@@ -19,6 +19,7 @@ use crate::adapter::Io;
 use crate::connection::{Connection, GuardedIo};
 use crate::http::{self, Admission};
 use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::session::Sessions;
 use crate::shutdown::{CLOSE_TIMEOUT, drain};
 
@@ -34,6 +35,9 @@ pub struct Bound {
     pub(crate) limits: Limits,
     /// Watches the Redis connection, if any, for as long as the host lives.
     pub(crate) redis_watch: Option<AbortOnDropHandle<()>>,
+    pub(crate) metrics: Arc<Metrics>,
+    /// The metrics' own address and what it serves, when they have one.
+    pub(crate) metrics_listener: Option<(tokio::net::TcpListener, Router)>,
 }
 
 impl Bound {
@@ -64,14 +68,24 @@ impl Bound {
             sessions,
             limits,
             redis_watch: _redis_watch,
+            metrics,
+            metrics_listener,
             ..
         } = self;
+        let _metrics_server = metrics_listener.map(|(listener, router)| {
+            AbortOnDropHandle::new(tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, router).await {
+                    tracing::error!(%err, "the metrics address stopped serving");
+                }
+            }))
+        });
         let router = router.layer(axum::middleware::from_fn_with_state(
             Admission {
                 in_flight: in_flight.clone(),
                 sessions: Arc::clone(&sessions),
                 max_connections: limits.max_connections,
                 longest_hold: limits.ping_interval + limits.ping_timeout,
+                metrics,
             },
             http::admit,
         ));

@@ -15,6 +15,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use futures_util::task::AtomicWaker;
+use prometheus_client::metrics::counter::Counter;
 use socketioxide::socket::Sid;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
@@ -67,6 +68,9 @@ impl Session {
     pub(crate) fn drop_slow_consumer(&self, what: &'static str) {
         match self.transport() {
             Some(connection) => {
+                if let Some(registry) = self.registry() {
+                    registry.slow_consumers.inc();
+                }
                 crate::throttle::log!(
                     warn,
                     "a client's outgoing queue stayed full: disconnected (slow consumer)",
@@ -181,17 +185,20 @@ pub(crate) struct Sessions {
     bound: usize,
     write_timeout: Duration,
     me: Weak<Sessions>,
+    /// Counts the clients dropped as slow consumers.
+    pub(crate) slow_consumers: Counter,
 }
 
 impl Sessions {
     /// Sessions whose messages in flight are bounded by `bound` each, and
     /// whose output may wait `write_timeout` at most.
-    pub(crate) fn new(bound: usize, write_timeout: Duration) -> Arc<Self> {
+    pub(crate) fn new(bound: usize, write_timeout: Duration, slow_consumers: Counter) -> Arc<Self> {
         Arc::new_cyclic(|me| Self {
             by_id: Mutex::new(HashMap::new()),
             bound: bound.max(1),
             write_timeout,
             me: me.clone(),
+            slow_consumers,
         })
     }
 
@@ -248,7 +255,7 @@ mod tests {
 
     #[test]
     fn reading_pauses_at_the_bound_and_resumes_when_one_finishes() {
-        let sessions = Sessions::new(2, Duration::from_secs(1));
+        let sessions = Sessions::new(2, Duration::from_secs(1), Counter::default());
         let session = sessions.join(Sid::new());
         let gate = session.gate();
         let flag = Arc::new(Flag(false.into()));
@@ -269,7 +276,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_more_than_the_bound_run_at_once() {
-        let sessions = Sessions::new(2, Duration::from_secs(1));
+        let sessions = Sessions::new(2, Duration::from_secs(1), Counter::default());
         let gate = Arc::clone(sessions.join(Sid::new()).gate());
         let a = gate.try_turn().unwrap();
         let _b = gate.try_turn().unwrap();
@@ -286,7 +293,7 @@ mod tests {
 
     #[test]
     fn a_session_lasts_as_long_as_one_of_its_namespaces() {
-        let sessions = Sessions::new(4, Duration::from_secs(1));
+        let sessions = Sessions::new(4, Duration::from_secs(1), Counter::default());
         let id = Sid::new();
         let first = sessions.join(id);
         let second = sessions.join(id);
