@@ -2,7 +2,7 @@
 //! that does not decode is answered.
 
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use serde::Serialize;
 use socketioxide::SendError;
@@ -33,12 +33,13 @@ impl<A: Adapter> Reply<A> {
         ack_id: Option<i64>,
         session: Arc<Session>,
         metrics: &Arc<EventMetrics>,
+        received: Instant,
     ) -> Self {
         Self {
             socket,
             ack_id,
             session,
-            counted: Some((Arc::clone(metrics), Instant::now())),
+            counted: Some((Arc::clone(metrics), received)),
         }
     }
 

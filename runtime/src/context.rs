@@ -99,10 +99,11 @@ impl EventContext {
         delayed: Arc<Delayed>,
         session: Arc<Session>,
         event: &'static str,
+        received: Instant,
     ) -> Self {
         Self {
             peer,
-            received: Instant::now(),
+            received,
             delayed,
             session,
             event,

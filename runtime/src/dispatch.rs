@@ -17,6 +17,7 @@ use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::{FromMessageParts, MessageHandler, Value};
 use socketioxide::socket::Socket;
+use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 
@@ -172,11 +173,13 @@ where
 {
     fn call(&self, socket: Arc<Socket<A>>, mut value: Value, ack_id: Option<i64>) {
         let wiring = &self.wiring;
+        let received = Instant::now();
         let reply = Reply::new(
             Arc::clone(&socket),
             ack_id,
             Arc::clone(&wiring.session),
             &self.metrics,
+            received,
         );
         let Some(in_flight) = admit(&wiring.in_flight) else {
             tracing::debug!(socket = %socket.id, event = self.event, "shutting down: message refused");
@@ -204,6 +207,7 @@ where
             Arc::clone(&wiring.delayed),
             Arc::clone(&wiring.session),
             self.event,
+            received,
         );
         let (service, handler) = (Arc::clone(&wiring.service), self.handler.clone());
         // Boxed, the handler's state and its answer: the task then moves a

@@ -301,7 +301,13 @@ impl<S: Send + Sync + 'static> Registration<S> {
                   Extension(session): Extension<Arc<Session>>| async move {
                 tracing::info!(gateway = %gateway, socket = %socket.id, ns = socket.ns(), "client connected");
                 if let Some(hook) = on_connect {
-                    let cx = EventContext::new(A::peer(socket, io), delayed, session, "connect");
+                    let cx = EventContext::new(
+                        A::peer(socket, io),
+                        delayed,
+                        session,
+                        "connect",
+                        tokio::time::Instant::now(),
+                    );
                     hook(service, cx).await;
                 }
             }
@@ -384,6 +390,7 @@ impl<S: Send + Sync + 'static> Registration<S> {
                                 delayed,
                                 session,
                                 "disconnect",
+                                tokio::time::Instant::now(),
                             );
                             hook(service, cx).await;
                         }
