@@ -201,3 +201,34 @@ fn metrics_may_have_their_own_address_or_be_off() {
     let off = GatewayProcess::start(&[("GATESMITH_METRICS", "off")]);
     assert_eq!(http_get(off.port, "/metrics").0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_with_the_socket_and_event() {
+    let mut server = GatewayProcess::start(&[("GATESMITH_LOG_FORMAT", "json")]);
+    let mut client = connect(server.port, "/").await;
+    ask(&mut client, r#"421["removeAaa","x"]"#, "431").await;
+    server.wait_for_log("payload refused", Duration::from_secs(5));
+    server.wait_for_log("client connected", Duration::from_secs(5));
+    for line in &server.stderr {
+        let object: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|err| panic!("not a JSON object ({err}): {line}"));
+        assert!(
+            object["level"].is_string() && object["message"].is_string(),
+            "{line}"
+        );
+    }
+    let find = |message: &str| {
+        (server.stderr.iter())
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap_or_default())
+            .find(|object| object["message"] == message)
+            .unwrap_or_else(|| panic!("no {message:?} line"))
+    };
+    let connected = find("client connected");
+    assert_eq!(connected["gateway"], "aaa");
+    assert_eq!(connected["ns"], "/");
+    assert!(connected["socket"].is_string());
+    let refused = find("payload refused");
+    assert_eq!(refused["ns"], "/");
+    assert_eq!(refused["event"], "removeAaa");
+    assert_eq!(refused["socket"], connected["socket"]);
+}

@@ -207,7 +207,7 @@ impl PayloadError {
     }
 
     pub(crate) fn answer<A: Adapter>(&self, reply: Reply<A>) {
-        crate::throttle::log!(info, "payload refused", socket = %reply.socket.id, event = %self.event, message = %self.message);
+        crate::throttle::log!(info, "payload refused", ns = reply.socket.ns(), socket = %reply.socket.id, event = %self.event, why = %self.message);
         reply.error(Self::CODE, self);
     }
 }
@@ -252,7 +252,7 @@ impl<T: IntoAck> IntoAck for Result<T, Forbidden> {
             Ok(answer) => answer.send(reply),
             Err(refused) => {
                 let error = &refused.error;
-                crate::throttle::log!(info, "message refused by a guard", socket = %reply.socket.id, event = %error.event, message = %error.message);
+                crate::throttle::log!(info, "message refused by a guard", ns = reply.socket.ns(), socket = %reply.socket.id, event = %error.event, why = %error.message);
                 reply.error(GuardError::CODE, error);
             }
         }

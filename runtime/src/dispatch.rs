@@ -187,7 +187,7 @@ where
         };
         for budget in [&wiring.budget, &self.budget].into_iter().flatten() {
             if let Err(limited) = budget.spend() {
-                crate::throttle::log!(info, "message over its rate limit refused", socket = %socket.id, event = self.event);
+                crate::throttle::log!(info, "message over its rate limit refused", ns = socket.ns(), socket = %socket.id, event = self.event);
                 reply.error(RateLimited::CODE, &RateLimited::new(self.event, &limited));
                 if limited.disconnect {
                     disconnect_flooder(socket, &wiring.session, self.event);

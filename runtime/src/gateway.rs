@@ -340,7 +340,7 @@ impl<S: Send + Sync + 'static> Registration<S> {
                         }
                         Ok(None) => {}
                         Err(message) => {
-                            crate::throttle::log!(info, "connection refused", gateway = %gateway, socket = %socket.id, %message);
+                            crate::throttle::log!(info, "connection refused", gateway = %gateway, socket = %socket.id, why = %message);
                             metrics.connection(socket.ns(), "unauthorized");
                             return Err(Refused(message));
                         }

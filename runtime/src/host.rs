@@ -506,14 +506,23 @@ fn worker_threads(setting: Option<&str>, cpus: usize) -> std::io::Result<usize> 
     }
 }
 
+/// Logs to stderr, filtered by `RUST_LOG` (`info` by default), as text or,
+/// with `GATESMITH_LOG_FORMAT=json`, as one JSON object per line (each
+/// field of the event at the top level, beside `timestamp`, `level`,
+/// `target` and `message`) for a log collector.
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Already set by the application: keep its choice.
-    let _ = tracing_subscriber::fmt()
+    let json = std::env::var("GATESMITH_LOG_FORMAT").is_ok_and(|format| format.trim() == "json");
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // Already set by the application: keep its choice.
+    let _ = if json {
+        logs.json().flatten_event(true).try_init()
+    } else {
+        logs.try_init()
+    };
 }
 
 #[cfg(test)]

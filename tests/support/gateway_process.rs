@@ -78,7 +78,13 @@ impl GatewayProcess {
         let serving = process.wait_for_log("serving on http://localhost:", Duration::from_secs(20));
         process.port = serving
             .split_once("serving on http://localhost:")
-            .and_then(|(_, port)| port.trim().parse().ok())
+            .and_then(|(_, rest)| {
+                // The line may go on after the port (a JSON log line does).
+                let digits = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
+                rest[..digits].parse().ok()
+            })
             .unwrap_or_else(|| panic!("no port in {serving:?}"));
         process
     }
