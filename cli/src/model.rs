@@ -254,12 +254,22 @@ pub enum Root {
 
 /// Checks one parsed spec; `file` places the errors.
 pub fn check(spec: &Spec, file: &SpecFile, spec_path: &str) -> Result<Gateway, Vec<SpecError>> {
+    let document = payload_schema::document(spec);
+    // What the checks need beyond the published document: the acks' schemas.
+    let mut checked = document.clone();
+    checked["acks"] = (spec.events.iter())
+        .filter_map(|(name, event)| {
+            Some((name.clone(), payload_schema::of(event.ack_schema.as_ref()?)))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
     let mut checker = Checker {
         spec,
         file,
         errors: Vec::new(),
         types: Vec::new(),
-        document: payload_schema::document(spec),
+        document,
+        validators: payload_schema::Validators::new(checked),
     };
     let gateway = checker.gateway(spec_path);
     if checker.errors.is_empty() {
@@ -276,6 +286,7 @@ struct Checker<'a> {
     types: Vec<TypeDef>,
     /// The payloads' JSON Schema, to check examples and emitted data with.
     document: Value,
+    validators: payload_schema::Validators,
 }
 
 impl Checker<'_> {
@@ -468,17 +479,22 @@ impl Checker<'_> {
         declared
     }
 
-    /// The checker of values against `schema`, a part of the document;
-    /// `None` if it does not compile, which an error already reports.
-    fn validator(&self, schema: &Value) -> Option<jsonschema::Validator> {
-        payload_schema::validator(schema, &self.document["$defs"]).ok()
+    /// The checker of values against the schema at `section` / `name` of
+    /// the document; `None` if it does not compile, which an error already
+    /// reports.
+    fn validator(
+        &mut self,
+        section: &str,
+        name: &str,
+    ) -> Option<std::rc::Rc<jsonschema::Validator>> {
+        self.validators.get(section, name)
     }
 
     /// Reports where `data` (what an emission sends, or an ack) does not fit
     /// `schema`. An interpolated value is known only by its type: there,
     /// only a type that cannot fit is an error.
-    fn check_fits(&mut self, schema: &Value, data: &Data, at: &[&str], what: &str) {
-        let Some(validator) = self.validator(schema) else {
+    fn check_fits(&mut self, (section, name): (&str, &str), data: &Data, at: &[&str], what: &str) {
+        let Some(validator) = self.validator(section, name) else {
             return;
         };
         let mut holes = Vec::new();
@@ -1112,12 +1128,12 @@ impl Checker<'_> {
         if let Some(schema) = &event.ack_schema {
             let schema = payload_schema::of(schema);
             match &ack {
-                Some(data) => self.check_fits(&schema, data, &ack_at, "the ack"),
+                Some(data) => self.check_fits(("acks", name), data, &ack_at, "the ack"),
                 // A typed ack is always sent: by default, a valid value.
                 None => {
                     let made = payload_schema::example(&schema, &self.document["$defs"]);
                     if self
-                        .validator(&schema)
+                        .validator("acks", name)
                         .is_some_and(|check| !check.is_valid(&made))
                     {
                         self.error(&[&at[..], &["ack_schema"]].concat(), "gatesmith cannot make a value that fits this schema (a `pattern` or bounds it cannot satisfy): give the event an `ack:`");
@@ -1193,7 +1209,7 @@ impl Checker<'_> {
     /// which must fit, or a value made from the schema.
     fn payload_example(&mut self, name: &str, event: &spec::Event) -> Value {
         let schema = self.document["events"][name].clone();
-        let validator = self.validator(&schema);
+        let validator = self.validator("events", name);
         let Some(given) = &event.example else {
             let made = payload_schema::example(&schema, &self.document["$defs"]);
             if validator.is_some_and(|check| !check.is_valid(&made)) {
@@ -1332,8 +1348,8 @@ impl Checker<'_> {
         };
         match &server_event.data {
             Some(_) => {
-                let schema = self.document["server_events"][event].clone();
-                self.check_fits(&schema, data, data_at, &format!("the data of `{event}`"));
+                let what = format!("the data of `{event}`");
+                self.check_fits(("server_events", event), data, data_at, &what);
             }
             None if *data == Data::Literal(Value::Null) => {}
             None => self.value_error(data_at, format!("`{event}` is declared without data under `server_events`: remove `data`, or declare its schema there")),

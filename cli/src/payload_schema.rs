@@ -8,6 +8,9 @@
 //! and the integer formats become the bounds of their Rust type, so that a
 //! number too large for an `i32` is refused as data, not as a decode error.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
@@ -214,6 +217,71 @@ pub fn validator(schema: &Value, defs: &Value) -> Result<jsonschema::Validator, 
         .should_validate_formats(true)
         .build(&standalone(schema, defs))
         .map_err(|err| err.to_string())
+}
+
+/// The URI the checks give the document, to resolve references into it:
+/// a name, never fetched.
+const CHECKED: &str = "urn:gatesmith:payloads";
+
+/// The checkers of the values a spec writes (examples, acks, emitted
+/// data) against the schemas of one document, each compiled once.
+///
+/// The document is registered once; a checker compiles a reference into
+/// it, which compiles only the schemas that reference reaches. Compiling
+/// each schema standalone, with a copy of every definition, made each
+/// event's check cost as much as the whole gateway: the generator grew
+/// with events × schemas (BENCHMARKS.md, "The generator").
+pub struct Validators {
+    document: Value,
+    registry: Option<jsonschema::Registry<'static>>,
+    /// Checkers by the text of their schema: events with one payload type
+    /// share one.
+    compiled: HashMap<String, Option<Rc<jsonschema::Validator>>>,
+}
+
+impl Validators {
+    /// Checkers of the schemas in `document`.
+    pub fn new(document: Value) -> Self {
+        let registry = jsonschema::Registry::new()
+            .add(CHECKED, document.clone())
+            .and_then(|builder| builder.prepare())
+            .ok();
+        Self {
+            document,
+            registry,
+            compiled: HashMap::new(),
+        }
+    }
+
+    /// The checker of the schema at `section` / `name` of the document
+    /// (`events` / `createAaa`); `None` if there is no such schema or it
+    /// does not compile, which the spec's checks report.
+    pub fn get(&mut self, section: &str, name: &str) -> Option<Rc<jsonschema::Validator>> {
+        let schema = self.document.get(section)?.get(name)?;
+        let key = schema.to_string();
+        if let Some(compiled) = self.compiled.get(&key) {
+            return compiled.clone();
+        }
+        let registry = self.registry.as_ref()?;
+        let segment = |text: &str| {
+            let escaped = text.replace('~', "~0").replace('/', "~1");
+            utf8_percent_encode(&escaped, RESERVED).to_string()
+        };
+        let reference = format!("{CHECKED}#/{}/{}", segment(section), segment(name));
+        let compiled = jsonschema::options()
+            .should_validate_formats(true)
+            .with_registry(registry)
+            .build(&json!({ "$schema": DIALECT, "$ref": reference }))
+            .ok()
+            .map(Rc::new);
+        self.compiled.insert(key, compiled.clone());
+        compiled
+    }
+
+    /// The document the checkers check against.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
 }
 
 /// Says why `value` does not fit, one line per mismatch, or nothing.
