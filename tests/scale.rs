@@ -122,8 +122,8 @@ fn program(lib: &Path, gateways: &[Gateway]) -> String {
         let _ = writeln!(
             text,
             "        .gateway(generated::{m}::gateway(generated::{m}::Spec{s}))",
-            m = gateway.module,
-            s = gateway.service
+            m = gatesmith::ident::snake(&gateway.name),
+            s = gatesmith::ident::upper_camel_join(&gateway.name, "Service")
         );
     }
     text.push_str("        .pages(generated::PAGES_DIR);\n    drop(host);\n}\n");
@@ -149,7 +149,7 @@ fn random_specs_render_to_gateways_that_compile_together() {
         .unwrap_or_else(|err| panic!("{err}"));
     write_files(&dir.join("out"), &files);
     for gateway in &gateways {
-        println!("{} ← {}", gateway.module, gateway.spec_path);
+        println!("{} ← {}", gateway.name, gateway.spec_path);
     }
     let main = dir.join("all_random_gateways.rs");
     std::fs::write(&main, program(&dir.join("out/src/lib.rs"), &gateways))

@@ -100,6 +100,35 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
+/// A problem a later stage found in a spec, placed by the mapping keys
+/// from the top down to it (`["events", "ping"]`): at that key, or at its
+/// value. The pipeline turns it into a [`SpecError`] of the spec's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub at: Vec<String>,
+    pub on_value: bool,
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem with the key at the end of `at`.
+    pub fn at_key(at: &[String], message: impl Into<String>) -> Self {
+        Self {
+            at: at.to_vec(),
+            on_value: false,
+            message: message.into(),
+        }
+    }
+
+    /// A problem with the value of the key at the end of `at`.
+    pub fn at_value(at: &[String], message: impl Into<String>) -> Self {
+        Self {
+            on_value: true,
+            ..Self::at_key(at, message)
+        }
+    }
+}
+
 /// The candidate closest to what was written, if one is close enough to be
 /// a likely typo: `acks` → `ack`, `propertys` → `properties`.
 pub fn closest<'a>(

@@ -137,12 +137,13 @@ fn admit(
     file: &spec::SpecFile,
     errors: &mut Vec<SpecError>,
 ) {
-    if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
+    let stem = render::stem(&gateway);
+    if let Some(other) = gateways.iter().find(|g| render::stem(g) == stem) {
         errors.extend(file.error(
             &["gateway"],
             format!(
-                "gateway {:?} becomes the module `{}`, as {} does: rename one",
-                gateway.name, gateway.module, other.spec_path
+                "gateway {:?} becomes the module `{stem}`, as {} does: rename one",
+                gateway.name, other.spec_path
             ),
         ));
     } else if let Some(other) = gateways.iter().find(|g| g.namespace == gateway.namespace) {
@@ -171,10 +172,13 @@ fn admit(
 fn check(read: spec::Read, shown: &str) -> Result<(Gateway, spec::SpecFile), Vec<SpecError>> {
     let mut errors = read.errors;
     if let Some(spec) = &read.spec {
-        match model::check(spec, &read.file, shown) {
-            Ok(gateway) if errors.is_empty() => return Ok((gateway, read.file)),
-            Ok(_) => {}
-            Err(found) => errors.extend(found),
+        let checked = model::check(spec, &read.file, shown);
+        errors.extend(checked.errors);
+        // What the outputs cannot spell, reported with the model's errors.
+        let problems = render::check(&checked.gateway);
+        errors.extend(problems.iter().filter_map(|p| read.file.place(p)));
+        if errors.is_empty() {
+            return Ok((checked.gateway, read.file));
         }
     }
     errors.sort_by_key(|err| err.position);

@@ -1,21 +1,63 @@
-//! Stage 3, render: checked gateways into file contents, through the
-//! minijinja templates in `templates/` (embedded in the binary), with Rust
-//! formatted by prettyplease.
+//! Stage 3, render: each gateway's contract ([`crate::model`]) into files,
+//! by peer backends, one per output. Each takes the contract and owns its
+//! spelling (identifiers, types, escapes); none calls another.
+//!
+//! **Adding an output** (AsyncAPI, a mock, typed clients): write one file
+//! here, `render/<output>.rs`, with a unit struct implementing
+//! [`Backend`], and add it to [`BACKENDS`]. Nothing else changes: the
+//! pipeline runs its checks with the model's, writes its files through the
+//! same plan (ownership, manifest, `check`), and `gatesmith check` compares
+//! them too.
 
 use std::path::PathBuf;
 
-use minijinja::{Value as TemplateValue, context};
-use serde::Serialize;
-use serde_json::{Value, json};
+use minijinja::Environment;
 
-use crate::model::{Data, Emission, Event, Field, Gateway, Type, TypeDef};
-use crate::rust;
-use crate::spec::Target;
+use crate::diagnostic::Problem;
+use crate::ident;
+use crate::model::Gateway;
 
+mod json_schema;
+mod page;
+mod rust;
 mod templates;
+pub mod text;
 mod typescript;
 
 pub use templates::{BUILTIN, Templates, eject};
+
+/// Every output, in the order their files are listed. **Register a new
+/// backend here.**
+pub static BACKENDS: &[&dyn Backend] = &[
+    &rust::Rust,
+    &json_schema::JsonSchema,
+    &typescript::TypeScript,
+    &page::Page,
+];
+
+/// One output: what it makes of each gateway, and of all of them.
+pub trait Backend: Sync {
+    /// What it writes, for messages: `Rust`, `TypeScript`.
+    fn name(&self) -> &'static str;
+
+    /// What this output cannot spell in a gateway: names that collide in
+    /// its language, constructs it cannot express. Reported with the
+    /// model's errors, placed in the spec; nothing is rendered while any
+    /// remains.
+    fn check(&self, _gateway: &Gateway) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    /// Adds the files of one gateway to `out`.
+    fn gateway(&self, _gateway: &Gateway, _out: &mut Output<'_>) -> Result<(), RenderError> {
+        Ok(())
+    }
+
+    /// Adds the files that cover every gateway to `out`.
+    fn project(&self, _gateways: &[Gateway], _out: &mut Output<'_>) -> Result<(), RenderError> {
+        Ok(())
+    }
+}
 
 /// A rendered file, its path relative to the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,106 +83,83 @@ impl std::fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
-/// Renders every file for `gateways` with `templates`, in a fixed order.
-pub fn render(gateways: &[Gateway], templates: &Templates) -> Result<Vec<File>, RenderError> {
-    let env = templates.environment()?;
-    let render = |name: &str, context: TemplateValue| {
-        env.get_template(name)
+/// Where backends put their files, and the templates they render with.
+pub struct Output<'t> {
+    env: Environment<'t>,
+    templates: &'t Templates,
+    files: Vec<File>,
+}
+
+impl Output<'_> {
+    /// Renders the template `name` (a built-in or its override).
+    pub fn template(&self, name: &str, context: minijinja::Value) -> Result<String, RenderError> {
+        self.env
+            .get_template(name)
             .and_then(|template| template.render(context))
-            .map_err(|err| templates.error(err))
+            .map_err(|err| self.templates.error(err))
+    }
+
+    /// Where template `name` comes from, for messages.
+    pub fn origin(&self, name: &str) -> String {
+        self.templates.origin(name)
+    }
+
+    /// Adds a file.
+    pub fn add(&mut self, path: impl Into<PathBuf>, contents: String) {
+        self.files.push(File {
+            path: path.into(),
+            contents,
+        });
+    }
+}
+
+/// The problems every backend has with `gateway`.
+pub fn check(gateway: &Gateway) -> Vec<Problem> {
+    BACKENDS
+        .iter()
+        .flat_map(|backend| backend.check(gateway))
+        .collect()
+}
+
+/// Renders every file for `gateways` with `templates`, in a fixed order:
+/// each gateway's files, backend by backend, then the shared ones.
+pub fn render(gateways: &[Gateway], templates: &Templates) -> Result<Vec<File>, RenderError> {
+    let mut out = Output {
+        env: templates.environment()?,
+        templates,
+        files: Vec::new(),
     };
-    let mut files = Vec::new();
     for gateway in gateways {
-        let source = render("gateway.rs.jinja", gateway_context(gateway))?;
-        files.push(File {
-            path: PathBuf::from(format!("src/{}.rs", gateway.module)),
-            contents: rust_file(
-                &source,
-                &templates.origin("gateway.rs.jinja"),
-                &[gateway.spec_path.as_str()],
-            )?,
-        });
-        files.push(File {
-            path: PathBuf::from(format!("src/{}", schema_file(gateway))),
-            contents: schema_json(gateway),
-        });
-        files.push(File {
-            path: PathBuf::from(format!("client/{}.d.ts", gateway.module)),
-            contents: format!(
-                "// {}
-
-{}",
-                header(&[gateway.spec_path.as_str()], "\n// "),
-                typescript::typings(gateway)
-            ),
-        });
+        for backend in BACKENDS {
+            backend.gateway(gateway, &mut out)?;
+        }
     }
-    let mut specs: Vec<&str> = gateways.iter().map(|g| g.spec_path.as_str()).collect();
-    // A file holding several gateways is named once.
-    specs.sort_unstable();
-    specs.dedup();
-    let lib = render(
-        "lib.rs.jinja",
-        context! {
-            modules => {
-                // Sorted, as `cargo fmt` would sort them.
-                let mut modules: Vec<&str> = gateways.iter().map(|g| g.module.as_str()).collect();
-                modules.sort_unstable();
-                modules
-            },
-        },
-    )?;
-    files.push(File {
-        path: PathBuf::from("src/lib.rs"),
-        contents: rust_file(&lib, &templates.origin("lib.rs.jinja"), &specs)?,
-    });
-    let page = render("index.html.jinja", page_context(gateways))?;
-    files.push(File {
-        path: PathBuf::from("pages/index.html"),
-        contents: format!("<!-- {} -->\n{page}", header(&specs, " ")),
-    });
-    Ok(files)
+    for backend in BACKENDS {
+        backend.project(gateways, &mut out)?;
+    }
+    Ok(out.files)
 }
 
-/// The payload schema as pretty JSON. JSON has no comments: the header is
-/// its `$comment`, which JSON Schema keeps for exactly that.
-fn schema_json(gateway: &Gateway) -> String {
-    let mut document = serde_json::Map::new();
-    document.insert(
-        "$comment".to_owned(),
-        header(&[gateway.spec_path.as_str()], " ").into(),
-    );
-    if let Value::Object(fields) = &gateway.payload_schema {
-        document.extend(fields.clone());
-    }
-    let mut text = serde_json::to_string_pretty(&Value::Object(document)).unwrap_or_default();
-    text.push('\n');
-    text
+/// The name every file of a gateway starts with (`chat_room` for
+/// `chat-room`): its Rust module, its typings, its JSON Schema.
+pub fn stem(gateway: &Gateway) -> String {
+    ident::snake(&gateway.name)
 }
 
-/// Formats Rust source and puts the generated header on top.
-fn rust_file(source: &str, template: &str, specs: &[&str]) -> Result<String, RenderError> {
-    let file = syn::parse_file(source).map_err(|err| {
-        RenderError(format!(
-            "{template} rendered Rust that does not parse ({err}):\n{source}"
-        ))
-    })?;
-    Ok(format!(
-        "// {}\n\n{}",
-        header(specs, "\n// "),
-        space_items(&prettyplease::unparse(&file))
-    ))
+/// The gateway's JSON Schema, beside its module, which embeds it.
+pub fn schema_file(gateway: &Gateway) -> String {
+    format!("{}.schema.json", stem(gateway))
 }
 
 /// The header every generated file starts with, its two sentences joined
 /// by `separator`: it carries [`GENERATED_MARK`] and names the specs.
-fn header(specs: &[&str], separator: &str) -> String {
+pub fn header(specs: &[&str], separator: &str) -> String {
     // A file name may hold anything: on one line, and no `>` to end the
     // page's `<!-- … -->` comment.
     let specs: Vec<String> = specs
         .iter()
         .map(|path| {
-            rust::comment_text(path)
+            text::comment_text(path)
                 .replace('<', "\\u{3c}")
                 .replace('>', "\\u{3e}")
         })
@@ -151,560 +170,11 @@ fn header(specs: &[&str], separator: &str) -> String {
     )
 }
 
-/// prettyplease puts items right after one another; a blank line between
-/// top-level items and between trait methods reads as hand-written code.
-fn space_items(source: &str) -> String {
-    let mut out = String::with_capacity(source.len() + source.len() / 16);
-    let mut previous: Option<&str> = None;
-    for line in source.lines() {
-        let indent = line.len() - line.trim_start().len();
-        let text = line.trim_start();
-        if let Some(previous) = previous {
-            // A comment ending in `;` (spec text may) closes nothing: a blank
-            // line after a doc comment would detach it from its item.
-            let closes = previous.trim() == "}"
-                || (previous.trim_end().ends_with(';') && !previous.trim_start().starts_with("//"));
-            let starts_item = [
-                "///", "#[", "pub ", "fn ", "impl ", "use ", "const ", "mod ",
-            ]
-            .iter()
-            .any(|p| text.starts_with(p));
-            let both_uses = previous.trim_start().starts_with("use ") && text.starts_with("use ");
-            let after_module_doc = previous.starts_with("//!") && !text.starts_with("//!");
-            if indent <= 4 && ((closes && starts_item && !both_uses) || after_module_doc) {
-                out.push('\n');
-            }
-        }
-        out.push_str(line);
-        out.push('\n');
-        previous = Some(line);
-    }
-    out
-}
-
-/// `///` lines holding a spec's `description`, or else `fallback`, which is
-/// gatesmith's own Markdown (spec names in it made safe by [`rust::doc_code`]).
-fn doc_comment(description: Option<&str>, fallback: &str) -> String {
-    match described(description) {
-        Some(text) => comment_lines("///", &rust::doc_markdown(text)),
-        None => comment_lines("///", fallback),
-    }
-}
-
-/// A description that says something: a blank one would make an empty doc
-/// comment, which clippy warns about.
-fn described(description: Option<&str>) -> Option<&str> {
-    description.filter(|text| !text.trim().is_empty())
-}
-
-/// `markdown`, already safe for a comment, as lines starting with `prefix`.
-fn comment_lines(prefix: &str, markdown: &str) -> String {
-    markdown
-        .split('\n')
-        .map(|line| format!("{prefix} {line}").trim_end().to_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn module_doc(gateway: &Gateway) -> String {
-    let mut text = format!(
-        "The `{}` gateway on namespace {}.",
-        gateway.name,
-        rust::doc_code(&gateway.namespace)
-    );
-    if let Some(description) = described(gateway.description.as_deref()) {
-        text.push_str("\n\n");
-        text.push_str(&rust::doc_markdown(description));
-    }
-    comment_lines("//!", &text)
-}
-
-#[derive(Serialize)]
-struct TypeView {
-    name: String,
-    doc: String,
-    fields: Option<Vec<FieldView>>,
-    closed: bool,
-    variants: Option<Vec<VariantView>>,
-    choices: Option<Vec<ChoiceView>>,
-    alias_of: Option<String>,
-}
-
-#[derive(Serialize)]
-struct VariantView {
-    doc: String,
-    ident: String,
-    literal: String,
-}
-
-#[derive(Serialize)]
-struct ChoiceView {
-    ident: String,
-    ty: String,
-}
-
-#[derive(Serialize)]
-struct ServerEventView {
-    doc: String,
-    marker: String,
-    name_literal: String,
-    data: String,
-    /// The Rust type of the client's answer, for an `Askable` event.
-    reply: Option<String>,
-}
-
-/// A service method that gets a client's answer to an `ask:` emission.
-#[derive(Serialize)]
-struct AnsweredView {
-    doc: String,
-    method: String,
-    reply: String,
-}
-
-#[derive(Serialize)]
-struct FieldView {
-    doc: String,
-    ident: String,
-    rename: Option<String>,
-    required: bool,
-    ty: String,
-}
-
-#[derive(Serialize)]
-struct EventView {
-    name_literal: String,
-    method: String,
-    doc: String,
-    payload: Option<String>,
-    ack_type: String,
-    ack_expr: String,
-    /// The ack has a declared type: the handler wraps it in `Ack`.
-    typed_ack: bool,
-    /// `cx.require_…(…)?;` lines: the handler answers `Ok(…)`.
-    guards: Vec<String>,
-    statements: Vec<String>,
-}
-
-fn gateway_context(gateway: &Gateway) -> TemplateValue {
-    let types: Vec<TypeView> = gateway.types.iter().map(type_view).collect();
-    let events: Vec<EventView> = (gateway.events.iter())
-        .map(|event| event_view(event, gateway))
-        .collect();
-    let server_events: Vec<ServerEventView> = (gateway.declared_server_events.iter())
-        .map(|event| ServerEventView {
-            doc: doc_comment(
-                event.description.as_deref(),
-                &format!("The server event {}.", rust::doc_code(&event.name)),
-            ),
-            marker: event.marker.clone(),
-            name_literal: rust::string_literal(&event.name),
-            data: event.data.as_ref().map_or("()".to_owned(), rust::type_name),
-            reply: event.reply.as_ref().map(rust::type_name),
-        })
-        .collect();
-    let answered: Vec<AnsweredView> = (gateway.declared_server_events.iter())
-        .filter_map(|event| {
-            Some(AnsweredView {
-                doc: doc_comment(
-                    None,
-                    &format!(
-                        "What the sender answered when the spec asked it {} (`ask:`),\n\
-                         or why it did not answer: the client did not answer in time, or went away.",
-                        rust::doc_code(&event.name)
-                    ),
-                ),
-                method: event.answered.clone()?,
-                reply: rust::type_name(event.reply.as_ref()?),
-            })
-        })
-        .collect();
-    context! {
-        g => context! {
-            module_doc => module_doc(gateway),
-            service_doc => doc_comment(None, &format!(
-                "What the `{}` gateway does with each event. Every method\n\
-                 defaults to what {} declares: implement this trait and\n\
-                 override a method to give its event your own behaviour.\n\n\
-                 The emissions the spec declares happen whatever a method returns.",
-                gateway.name, rust::doc_code(&gateway.spec_path)
-            )),
-            service => gateway.service,
-            name_literal => rust::string_literal(&gateway.name),
-            namespace_literal => rust::string_literal(&gateway.namespace),
-            schema_file => rust::string_literal(&schema_file(gateway)),
-            tokens => gateway.connect_guard.as_ref().map(|tokens| {
-                let pairs: Vec<String> = (tokens.iter())
-                    .map(|(variable, role)| format!("({}, {})", rust::string_literal(variable), rust::string_literal(role)))
-                    .collect();
-                pairs.join(", ")
-            }),
-        },
-        uses => uses(gateway),
-        types => types,
-        server_events => server_events,
-        answered => answered,
-        events => events,
-        on_connect => (gateway.on_connect.iter())
-            .map(|emission| statement(emission, gateway))
-            .collect::<Vec<_>>(),
-        on_disconnect => (gateway.on_disconnect.iter())
-            .map(|emission| statement(emission, gateway))
-            .collect::<Vec<_>>(),
-    }
-}
-
-/// The `use` lines the module needs: no more, so none is unused.
-fn uses(gateway: &Gateway) -> Vec<String> {
-    let emissions: Vec<&Emission> = gateway.emissions().collect();
-    let acks: Vec<&Data> = gateway
-        .events
-        .iter()
-        .filter_map(|e| e.ack.as_ref())
-        .collect();
-    let acks_json = gateway.events.iter().any(|e| match (&e.ack, &e.ack_type) {
-        (Some(ack), None) => rust::ack_type(ack) == "Value",
-        (Some(ack), Some(ty)) => rust::typed_expr(ack, ty, &gateway.types).contains("json!("),
-        (None, _) => false,
-    });
-    let needs_value = acks_json
-        || gateway.connect_guard.is_some()
-        || gateway
-            .events
-            .iter()
-            .filter_map(|e| e.payload.as_ref())
-            .any(Type::mentions_json)
-        || gateway
-            .types
-            .iter()
-            .flat_map(|t| t.contained())
-            .any(Type::mentions_json)
-        || (gateway.declared_server_events.iter())
-            .flat_map(|e| e.data.iter().chain(&e.reply))
-            .any(Type::mentions_json)
-        || (gateway.events.iter())
-            .filter_map(|e| e.ack_type.as_ref())
-            .any(Type::mentions_json);
-    let needs_json = !emissions.is_empty() || acks_json;
-    let needs_shown = acks
-        .iter()
-        .copied()
-        .chain(emissions.iter().map(|e| &e.data))
-        .any(rust::uses_shown);
-    let mut uses = Vec::new();
-    if (gateway.types.iter()).any(|t| t.alias_of.is_none()) {
-        uses.push("use gatesmith_runtime::serde::{Deserialize, Serialize};".to_owned());
-    }
-    match (needs_value, needs_json) {
-        (true, true) => uses.push("use gatesmith_runtime::serde_json::{Value, json};".to_owned()),
-        (true, false) => uses.push("use gatesmith_runtime::serde_json::Value;".to_owned()),
-        (false, true) => uses.push("use gatesmith_runtime::serde_json::json;".to_owned()),
-        (false, false) => {}
-    }
-    let mut runtime = Vec::new();
-    if gateway.events.iter().any(|e| e.ack_type.is_some()) {
-        runtime.push("Ack");
-    }
-    runtime.push("EventContext");
-    if (gateway.events.iter()).any(|e| e.guard_role.is_some() || e.guard_room.is_some()) {
-        runtime.push("Forbidden");
-    }
-    if !gateway.events.is_empty() {
-        runtime.push("Events");
-    }
-    runtime.push("Gateway");
-    if gateway.connect_guard.is_some() {
-        runtime.push("Verdict");
-    }
-    if needs_shown {
-        runtime.push("Shown");
-    }
-    if emissions.iter().any(|e| e.ask.is_none()) {
-        runtime.push("To");
-    }
-    uses.push(format!(
-        "use gatesmith_runtime::{{{}}};",
-        runtime.join(", ")
-    ));
-    if emissions.iter().any(|e| e.after_ms > 0 || e.ask.is_some()) {
-        uses.push("use std::time::Duration;".to_owned());
-    }
-    uses
-}
-
-fn type_view(def: &TypeDef) -> TypeView {
-    TypeView {
-        name: def.name.clone(),
-        doc: doc_comment(
-            def.description.as_deref(),
-            &format!("The `{}` schema.", def.name),
-        ),
-        fields: def
-            .fields
-            .as_ref()
-            .map(|fields| fields.iter().map(field_view).collect()),
-        closed: def.closed,
-        variants: def.variants.as_ref().map(|variants| {
-            (variants.iter())
-                .map(|variant| VariantView {
-                    doc: format!("/// {}", rust::doc_code(&variant.value)),
-                    ident: variant.ident.clone(),
-                    literal: rust::string_literal(&variant.value),
-                })
-                .collect()
-        }),
-        choices: def.choices.as_ref().map(|choices| {
-            (choices.iter())
-                .map(|choice| ChoiceView {
-                    ident: choice.ident.clone(),
-                    ty: rust::type_name(&choice.ty),
-                })
-                .collect()
-        }),
-        alias_of: def.alias_of.as_ref().map(rust::type_name),
-    }
-}
-
-/// The file holding the gateway's payload schema, beside its module.
-fn schema_file(gateway: &Gateway) -> String {
-    format!("{}.schema.json", gateway.module)
-}
-
-fn field_view(field: &Field) -> FieldView {
-    // An optional field that may also be null is one `Option`, not two:
-    // absent and null read the same.
-    let ty = match (&field.ty, field.required) {
-        (Type::Nullable(inner), false) => rust::type_name(inner),
-        (ty, _) => rust::type_name(ty),
-    };
-    FieldView {
-        doc: doc_comment(
-            field.description.as_deref(),
-            &format!(
-                "{}{}",
-                rust::doc_code(&field.name),
-                if field.required { "" } else { ", optional" }
-            ),
-        ),
-        rename: (field.ident != field.name).then(|| rust::string_literal(&field.name)),
-        ident: field.ident.clone(),
-        required: field.required,
-        ty: if field.required {
-            ty
-        } else {
-            format!("Option<{ty}>")
-        },
-    }
-}
-
-fn event_view(event: &Event, gateway: &Gateway) -> EventView {
-    let types = &gateway.types;
-    let (ack_type, ack_expr) = match (&event.ack, &event.ack_type) {
-        (Some(ack), Some(ty)) => (rust::type_name(ty), rust::typed_expr(ack, ty, types)),
-        (Some(ack), None) => (rust::ack_type(ack).to_owned(), rust::ack_expr(ack)),
-        (None, _) => ("()".to_owned(), String::new()),
-    };
-    let acks = match &event.ack {
-        // Debug output is one line, its line breaks and controls escaped.
-        Some(Data::Literal(Value::String(text))) => {
-            format!("acks {}", rust::doc_markdown(&format!("{text:?}")))
-        }
-        Some(_) => "acks what the spec declares".to_owned(),
-        None => "sends no ack".to_owned(),
-    };
-    let summary = doc_comment(None, &format!("{}: {acks}.", rust::doc_code(&event.name)));
-    let doc = match described(event.description.as_deref()) {
-        Some(description) => format!("{}\n///\n{summary}", doc_comment(Some(description), "")),
-        None => summary,
-    };
-    EventView {
-        name_literal: rust::string_literal(&event.name),
-        method: event.method.clone(),
-        doc,
-        payload: event.payload.as_ref().map(rust::type_name),
-        ack_type,
-        ack_expr,
-        typed_ack: event.ack_type.is_some(),
-        guards: (event.guard_role.iter())
-            .map(|role| format!("cx.require_role({})?;", rust::string_literal(role)))
-            .chain(
-                (event.guard_room.iter())
-                    .map(|room| format!("cx.require_room({})?;", room_expr(room, types))),
-            )
-            .collect(),
-        statements: (event.join.iter())
-            .map(|room| format!("cx.join({});", room_expr(room, types)))
-            .chain(
-                (event.leave.iter()).map(|room| format!("cx.leave({});", room_expr(room, types))),
-            )
-            .chain(
-                (event.emits.iter().chain(&event.replies))
-                    .map(|emission| statement(emission, gateway)),
-            )
-            .collect(),
-    }
-}
-
-/// A `String` expression for a room's name; `types` resolve aliases.
-fn room_expr(room: &Data, types: &[TypeDef]) -> String {
-    rust::typed_expr(room, &Type::String, types)
-}
-
-/// `cx.emit(...)`, `cx.emit_after(...)` or `cx.ask_then(...)` for one
-/// emission of `gateway`.
-fn statement(emission: &Emission, gateway: &Gateway) -> String {
-    let types = &gateway.types;
-    let room = || (emission.room.as_ref()).map_or_else(String::new, |room| room_expr(room, types));
-    let to = match emission.to {
-        Target::Sender => "To::Sender".to_owned(),
-        Target::All => "To::All".to_owned(),
-        Target::Others => "To::Others".to_owned(),
-        Target::Room => format!("To::Room({})", room()),
-        Target::RoomOthers => format!("To::RoomOthers({})", room()),
-        Target::SenderRooms => "To::SenderRooms".to_owned(),
-    };
-    let event = rust::string_literal(&emission.event);
-    let data = rust::json_expr(&emission.data);
-    if let Some(ask) = &emission.ask {
-        // The answer comes later: the handler acks without waiting for it.
-        return format!(
-            "cx.ask_then(server_events::{marker}, &{data}, Duration::from_millis({ms}), {{
-                let service = std::sync::Arc::clone(&service);
-                move |answer, cx| async move {{ {service}::{method}(&*service, answer, &cx).await }}
-            }});",
-            marker = ask.marker,
-            ms = ask.timeout_ms,
-            service = gateway.service,
-            method = ask.method,
-        );
-    }
-    if emission.after_ms == 0 {
-        format!("cx.emit({to}, {event}, &{data}).await;")
-    } else {
-        format!(
-            "cx.emit_after(Duration::from_millis({}), {to}, {event}, {data});",
-            emission.after_ms
-        )
-    }
-}
-
-fn page_context(gateways: &[Gateway]) -> TemplateValue {
-    let page: Vec<Value> = gateways
-        .iter()
-        .map(|gateway| {
-            let events: Vec<Value> = gateway
-                .events
-                .iter()
-                .map(|event| match &event.example {
-                    Some(example) => json!({ "name": event.name, "example": example }),
-                    None => json!({ "name": event.name }),
-                })
-                .collect();
-            json!({
-                "name": gateway.name,
-                "namespace": gateway.namespace,
-                "events": events,
-                "serverEvents": gateway.server_events,
-            })
-        })
-        .collect();
-    context! {
-        gateways => gateways.iter().map(|g| context! {
-            name => g.name,
-            namespace => g.namespace,
-            events => g.events.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
-            server_events => g.server_events,
-        }).collect::<Vec<_>>(),
-        gateways_json => TemplateValue::from_safe_string(script_json(&Value::Array(page))),
-    }
-}
-
-/// JSON that can sit inside a `<script>` element: nothing in it can close
-/// the element, open a comment or end a JavaScript line.
-pub fn script_json(value: &Value) -> String {
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            // Text-direction controls would make the committed page read
-            // otherwise than it parses; escaped, they mean the same.
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn render_str(source: &str) -> Vec<File> {
-        let path = std::path::Path::new("specs/t.yaml");
-        let gateways = crate::load_one(path, "specs/t.yaml", source).unwrap();
-        render(&gateways, &Templates::builtin()).unwrap()
-    }
-
-    #[test]
-    fn handlers_call_the_service_through_its_trait() {
-        // Found by tests/scale.rs: `service.clone(&cx)` on the handler's
-        // `Arc` called `Arc::clone`, and `into`, `drop`… the prelude's.
-        let files = render_str("gateway: g\nevents:\n  clone: {}\n  into: { payload: integer }\n");
-        let module = &files[0].contents;
-        assert!(
-            module.contains("GService::clone(&*service, &cx).await"),
-            "{module}"
-        );
-        assert!(
-            module.contains("GService::into(&*service, payload, &cx).await"),
-            "{module}"
-        );
-    }
-
-    #[test]
-    fn a_gateway_without_events_registers_none() {
-        // Found by tests/scale.rs: `.events(|events| {})` left `events` unused.
-        let files = render_str("gateway: g\n");
-        assert!(
-            !files[0].contents.contains("|events|"),
-            "{}",
-            files[0].contents
-        );
-    }
-
-    #[test]
-    fn spec_text_never_runs_as_a_doctest() {
-        // A description with a code block made `cargo test` of the
-        // generated crate compile it as a doctest.
-        let files = render_str("gateway: g\ndescription: \"```\\nnot rust\\n```\"\n");
-        let lib = (files.iter())
-            .find(|file| file.path.ends_with("lib.rs"))
-            .expect("lib.rs is rendered");
-        assert!(
-            lib.contents.contains("#[cfg(not(doctest))]\npub mod g;"),
-            "{}",
-            lib.contents
-        );
-    }
-
-    #[test]
-    fn script_json_cannot_close_the_script() {
-        let value = json!({"event": "</script><script>alert(1)</script>", "x": "<!--", "y": "a\u{2028}b&c", "\u{202e}z\u{2069}": 1});
-        let text = script_json(&value);
-        assert!(
-            !text.contains(['<', '>', '&', '\u{2028}', '\u{202e}', '\u{2069}']),
-            "{text}"
-        );
-        assert_eq!(
-            serde_json::from_str::<Value>(&text).unwrap(),
-            value,
-            "still the same JSON"
-        );
-    }
+/// The specs of `gateways`, each once, sorted: a file holding several
+/// gateways is named once.
+pub fn specs_of(gateways: &[Gateway]) -> Vec<&str> {
+    let mut specs: Vec<&str> = gateways.iter().map(|g| g.spec_path.as_str()).collect();
+    specs.sort_unstable();
+    specs.dedup();
+    specs
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::diagnostic::{self, SpecError};
+use crate::diagnostic::{self, Problem, SpecError};
 use crate::yaml::de::{self as node_de, Skipped};
 use crate::yaml::{self, Mark, Node, Value as YamlValue};
 
@@ -424,6 +424,12 @@ impl SpecFile {
     /// The same, placed at the value of that key rather than at the key.
     pub fn error_on_value(&self, at: &[&str], message: impl Into<String>) -> Option<SpecError> {
         self.error_where(at, true, message)
+    }
+
+    /// A later stage's [`Problem`] placed in this file.
+    pub fn place(&self, problem: &Problem) -> Option<SpecError> {
+        let at: Vec<&str> = problem.at.iter().map(String::as_str).collect();
+        self.error_where(&at, problem.on_value, problem.message.clone())
     }
 
     fn error_where(
