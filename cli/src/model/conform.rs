@@ -5,70 +5,102 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::Report;
 use super::interpolate::Data;
-use super::schema::{DIALECT, pointer_segment};
+use super::schema::DIALECT;
 use super::types::{JsonKind, Types};
 
-/// The URI the checks give the document, to resolve references into it:
-/// a name, never fetched.
-const CHECKED: &str = "urn:gatesmith:payloads";
-
-/// The checkers of values against the schemas of one document, each
-/// compiled once.
+/// The checkers of values against the schemas of one document.
 ///
-/// The document is registered once; a checker compiles a reference into
-/// it, which compiles only the schemas that reference reaches. Compiling
-/// each schema standalone, with a copy of every definition, made each
-/// event's check cost as much as the whole gateway: the generator grew
+/// Every schema of the document's sections is compiled at once, as the
+/// properties of one root that holds the document's `$defs`: each
+/// definition is compiled once, however many schemas refer to it, and a
+/// value is checked as the one property of an object (`{"3": value}`).
+/// Compiling each schema standalone, with a copy of every definition, made
+/// each event's check cost as much as the whole gateway: the generator grew
 /// with events × schemas (BENCHMARKS.md, "The generator").
 pub struct Validators {
     document: Value,
-    registry: Option<jsonschema::Registry<'static>>,
-    /// Checkers by the text of their schema: events with one payload type
-    /// share one.
-    compiled: HashMap<String, Option<Rc<jsonschema::Validator>>>,
+    /// Each distinct schema of the sections, by its text: its key.
+    keys: HashMap<String, String>,
+    /// The checker of each key, compiled on first use: one shared by all
+    /// when the document compiles as a whole, else one per schema that does.
+    compiled: Option<HashMap<String, Rc<jsonschema::Validator>>>,
 }
+
+/// The sections of a document that hold schemas to check values against.
+const SECTIONS: &[&str] = &["events", "server_events", "acks"];
 
 impl Validators {
     /// Checkers of the schemas in `document`.
     pub fn new(document: Value) -> Self {
-        let registry = jsonschema::Registry::new()
-            .add(CHECKED, document.clone())
-            .and_then(|builder| builder.prepare())
-            .ok();
+        let mut keys = HashMap::new();
+        for section in SECTIONS {
+            let schemas = document.get(*section).and_then(Value::as_object);
+            for schema in schemas.into_iter().flat_map(|s| s.values()) {
+                let count = keys.len();
+                keys.entry(schema.to_string())
+                    .or_insert_with(|| count.to_string());
+            }
+        }
         Self {
             document,
-            registry,
-            compiled: HashMap::new(),
+            keys,
+            compiled: None,
         }
     }
 
-    /// The checker of the schema at `section` / `name` of the document
-    /// (`events` / `createAaa`); `None` if there is no such schema or it
-    /// does not compile, which the spec's checks report.
-    pub fn get(&mut self, section: &str, name: &str) -> Option<Rc<jsonschema::Validator>> {
-        let schema = self.document.get(section)?.get(name)?;
-        let key = schema.to_string();
-        if let Some(compiled) = self.compiled.get(&key) {
-            return compiled.clone();
+    /// The root of `properties`, with the document's definitions.
+    fn root(&self, properties: Map<String, Value>) -> Value {
+        json!({
+            "$schema": DIALECT,
+            "$defs": self.document.get("$defs").cloned().unwrap_or_else(|| json!({})),
+            "properties": properties,
+        })
+    }
+
+    fn compile(&self) -> HashMap<String, Rc<jsonschema::Validator>> {
+        let mut schemas: Vec<(&String, &String)> = self.keys.iter().collect();
+        schemas.sort_by_key(|(_, key)| *key);
+        let parsed: Vec<(String, Value)> = (schemas.iter())
+            .filter_map(|(text, key)| Some(((*key).clone(), serde_json::from_str(text).ok()?)))
+            .collect();
+        let build = |properties: Map<String, Value>| {
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(&self.root(properties))
+                .ok()
+                .map(Rc::new)
+        };
+        if let Some(all) = build(parsed.iter().cloned().collect()) {
+            return (parsed.into_iter())
+                .map(|(key, _)| (key, Rc::clone(&all)))
+                .collect();
         }
-        let registry = self.registry.as_ref()?;
-        let reference = format!(
-            "{CHECKED}#/{}/{}",
-            pointer_segment(section),
-            pointer_segment(name)
-        );
-        let compiled = jsonschema::options()
-            .should_validate_formats(true)
-            .with_registry(registry)
-            .build(&json!({ "$schema": DIALECT, "$ref": reference }))
-            .ok()
-            .map(Rc::new);
-        self.compiled.insert(key, compiled.clone());
-        compiled
+        // A schema that does not compile (its error is reported by the
+        // keyword checks) costs only its own checks.
+        (parsed.into_iter())
+            .filter_map(|(key, schema)| {
+                let alone = build(Map::from_iter([(key.clone(), schema)]))?;
+                Some((key, alone))
+            })
+            .collect()
+    }
+
+    /// The checker of the schema at `section` / `name` of the document
+    /// (`events` / `createAaa`), and the key to check a value under; `None`
+    /// if there is no such schema or it does not compile, which the
+    /// spec's checks report.
+    fn get(&mut self, section: &str, name: &str) -> Option<(String, Rc<jsonschema::Validator>)> {
+        let schema = self.document.get(section)?.get(name)?;
+        let key = self.keys.get(&schema.to_string())?.clone();
+        if self.compiled.is_none() {
+            self.compiled = Some(self.compile());
+        }
+        let validator = self.compiled.as_ref()?.get(&key)?;
+        Some((key, Rc::clone(validator)))
     }
 
     /// A value that fits the schema at `section` / `name`, made from it
@@ -80,13 +112,15 @@ impl Validators {
     /// Says why `value` does not fit the schema at `section` / `name`,
     /// one line per mismatch, or nothing.
     pub fn mismatches(&mut self, section: &str, name: &str, value: &Value) -> Vec<String> {
-        let Some(validator) = self.get(section, name) else {
+        let Some((key, validator)) = self.get(section, name) else {
             return Vec::new();
         };
+        let prefix = format!("/{key}");
+        let instance = json!({ key: value });
         validator
-            .iter_errors(value)
+            .iter_errors(&instance)
             .map(|err| {
-                let at = err.instance_path().as_str();
+                let at = within(err.instance_path().as_str(), &prefix);
                 let at = if at.is_empty() { "the value" } else { at };
                 // jsonschema's message quotes the value, which may be long.
                 let mut text = err.to_string();
@@ -102,7 +136,7 @@ impl Validators {
     /// schema does not compile, which is reported elsewhere).
     pub fn fits(&mut self, section: &str, name: &str, value: &Value) -> bool {
         self.get(section, name)
-            .is_none_or(|validator| validator.is_valid(value))
+            .is_none_or(|(key, validator)| validator.is_valid(&json!({ key: value })))
     }
 
     /// Reports where `data` does not fit the schema at `section` / `name`.
@@ -116,12 +150,14 @@ impl Validators {
         (at, what): (&[&str], &str),
         report: &mut Report<'_>,
     ) {
-        let Some(validator) = self.get(section, name) else {
+        let Some((key, validator)) = self.get(section, name) else {
             return;
         };
+        let prefix = format!("/{key}");
         let mut holes = Vec::new();
-        let sample = sample(data, types, String::new(), &mut holes);
-        for err in validator.iter_errors(&sample) {
+        let sample = sample(data, types, prefix.clone(), &mut holes);
+        let instance = json!({ key: sample });
+        for err in validator.iter_errors(&instance) {
             let path = err.instance_path().as_str().to_owned();
             let hole = holes
                 .iter()
@@ -136,6 +172,7 @@ impl Validators {
                 }
                 Some(_) => continue,
             };
+            let path = within(&path, &prefix);
             let place = if path.is_empty() {
                 String::new()
             } else {
@@ -147,6 +184,11 @@ impl Validators {
             );
         }
     }
+}
+
+/// `path` within the checked value, without the key it was checked under.
+fn within<'p>(path: &'p str, prefix: &str) -> &'p str {
+    path.strip_prefix(prefix).unwrap_or(path)
 }
 
 /// `data` as JSON, each interpolated value stood in for by a value of its

@@ -79,6 +79,10 @@ fn server_events(spec: &Spec, lowered: &Lowered, contract: &Contract) -> Vec<Ser
         .chain(&contract.on_connect)
         .chain(&contract.on_disconnect)
         .collect();
+    let asked: std::collections::HashSet<&str> = (emissions.iter())
+        .filter(|e| e.ask.is_some())
+        .map(|e| e.event.as_str())
+        .collect();
     let mut sent: Vec<ServerEvent> = (spec.server_events.iter().enumerate())
         .map(|(index, (name, event))| ServerEvent {
             name: name.clone(),
@@ -86,7 +90,7 @@ fn server_events(spec: &Spec, lowered: &Lowered, contract: &Contract) -> Vec<Ser
             kind: Sent::Declared {
                 data: lowered.server_data[index].clone(),
                 reply: lowered.server_replies[index].clone(),
-                asked: (emissions.iter()).any(|e| e.ask.is_some() && e.event == *name),
+                asked: asked.contains(name.as_str()),
             },
         })
         .collect();

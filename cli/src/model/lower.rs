@@ -246,7 +246,11 @@ impl Lowering<'_, '_, '_> {
         let mut fields = Vec::new();
         for (name, schema) in &object.properties {
             let field_at = [at, &["properties", name.as_str()]].concat();
-            let ty = self.ty(schema, &field_at, &[base, std::slice::from_ref(name)].concat());
+            let ty = self.ty(
+                schema,
+                &field_at,
+                &[base, std::slice::from_ref(name)].concat(),
+            );
             let description = match schema {
                 Schema::Inline(object) => object.description.clone(),
                 Schema::Name(_) => None,

@@ -540,3 +540,22 @@ fn the_model_holds_no_rust_or_typescript_spelling() {
     };
     assert_eq!(object.fields[0].name, "first name");
 }
+
+#[test]
+fn a_schema_that_does_not_compile_leaves_the_other_checks_to_run() {
+    let found = errors(
+        "gateway: g\nevents:\n  a:\n    payload: { type: string, pattern: '(' }\n    example: x\n  b:\n    payload: { type: string, maxLength: 3 }\n    example: toolong\n",
+    );
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].contains("is not a regular expression"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[1].contains("the example does not fit the payload's schema")
+            && found[1].contains(":8:14"),
+        "{}",
+        found[1]
+    );
+}
