@@ -546,6 +546,7 @@ fn read_document(path: &Path, source: &str, tree: Node) -> Read {
                     first.line
                 ),
             )
+            .with_label((first.line, first.column), "first declared here")
             .with_help(
                 "keys of a mapping must differ: rename or merge them (only the first is used)",
             ),

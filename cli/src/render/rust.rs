@@ -62,10 +62,10 @@ impl Backend for Rust {
 
 /// Formats Rust source and puts the generated header on top.
 fn rust_file(source: &str, template: &str, specs: &[&str]) -> Result<String, RenderError> {
-    let file = syn::parse_file(source).map_err(|err| {
-        RenderError(format!(
-            "{template} rendered Rust that does not parse ({err}):\n{source}"
-        ))
+    let file = syn::parse_file(source).map_err(|err| RenderError::NotRust {
+        template: template.to_owned(),
+        error: err.to_string(),
+        source_text: source.to_owned(),
     })?;
     Ok(format!(
         "// {}\n\n{}",
