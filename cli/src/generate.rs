@@ -1,6 +1,5 @@
 //! The pipeline from a folder of specs to files, used by every command.
 
-use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::SpecError;
@@ -9,40 +8,30 @@ use crate::render::{self, File, RenderError, Templates};
 use crate::spec;
 use crate::write::{self, Planned, WriteError};
 
-#[derive(Debug)]
+/// What stops the pipeline, at the stage that found it.
+#[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
-    /// Every error found in the specs, in file order.
+    /// Every error found in the specs, in file order (parse and check).
+    #[error("{}", spec_errors(.0))]
     Spec(Vec<SpecError>),
-    Render(RenderError),
-    Write(WriteError),
-    Io(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("{path}: {error}", path = .0.display(), error = .1)]
+    Io(PathBuf, #[source] std::io::Error),
 }
 
-impl fmt::Display for GenerateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GenerateError::Spec(errors) => {
-                for (index, err) in errors.iter().enumerate() {
-                    if index > 0 {
-                        writeln!(f, "\n")?;
-                    }
-                    write!(f, "{err}")?;
-                }
-                let count = errors.len();
-                write!(
-                    f,
-                    "\n\n{count} error{} in the specs; nothing was written",
-                    if count == 1 { "" } else { "s" }
-                )
-            }
-            GenerateError::Render(err) => write!(f, "{err}"),
-            GenerateError::Write(err) => write!(f, "{err}"),
-            GenerateError::Io(path, err) => write!(f, "{}: {err}", path.display()),
-        }
-    }
+/// Each error, then how many there were.
+fn spec_errors(errors: &[SpecError]) -> String {
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let count = errors.len();
+    format!(
+        "{}\n\n{count} error{} in the specs; nothing was written",
+        shown.join("\n\n"),
+        if count == 1 { "" } else { "s" }
+    )
 }
-
-impl std::error::Error for GenerateError {}
 
 /// Parses and checks every `*.yaml` / `*.yml` file of `specs`, in name order.
 pub fn load(specs: &Path) -> Result<Vec<Gateway>, GenerateError> {
@@ -137,12 +126,13 @@ fn admit(
     file: &spec::SpecFile,
     errors: &mut Vec<SpecError>,
 ) {
-    if let Some(other) = gateways.iter().find(|g| g.module == gateway.module) {
+    let stem = render::stem(&gateway);
+    if let Some(other) = gateways.iter().find(|g| render::stem(g) == stem) {
         errors.extend(file.error(
             &["gateway"],
             format!(
-                "gateway {:?} becomes the module `{}`, as {} does: rename one",
-                gateway.name, gateway.module, other.spec_path
+                "gateway {:?} becomes the module `{stem}`, as {} does: rename one",
+                gateway.name, other.spec_path
             ),
         ));
     } else if let Some(other) = gateways.iter().find(|g| g.namespace == gateway.namespace) {
@@ -171,10 +161,13 @@ fn admit(
 fn check(read: spec::Read, shown: &str) -> Result<(Gateway, spec::SpecFile), Vec<SpecError>> {
     let mut errors = read.errors;
     if let Some(spec) = &read.spec {
-        match model::check(spec, &read.file, shown) {
-            Ok(gateway) if errors.is_empty() => return Ok((gateway, read.file)),
-            Ok(_) => {}
-            Err(found) => errors.extend(found),
+        let checked = model::check(spec, &read.file, shown);
+        errors.extend(checked.errors);
+        // What the outputs cannot spell, reported with the model's errors.
+        let problems = render::check(&checked.gateway);
+        errors.extend(problems.iter().filter_map(|p| read.file.place(p)));
+        if errors.is_empty() {
+            return Ok((checked.gateway, read.file));
         }
     }
     errors.sort_by_key(|err| err.position);
@@ -208,7 +201,7 @@ impl Project {
 
     fn load_templates(&self) -> Result<Templates, GenerateError> {
         match &self.templates {
-            Some(dir) => Templates::with_overrides(dir).map_err(GenerateError::Render),
+            Some(dir) => Ok(Templates::with_overrides(dir)?),
             None => Ok(Templates::builtin()),
         }
     }
@@ -233,7 +226,7 @@ pub fn render_specs_with(
         gateway.spec_path = relative(out, Path::new(&gateway.spec_path))
             .map_err(|err| GenerateError::Io(out.to_owned(), err))?;
     }
-    render::render(&gateways, &templates).map_err(GenerateError::Render)
+    Ok(render::render(&gateways, &templates)?)
 }
 
 /// `to` as a `/`-separated path relative to the folder `from`.
@@ -283,7 +276,7 @@ pub fn plan_with(
     extra: &[(PathBuf, String)],
 ) -> Result<Vec<Planned>, GenerateError> {
     let files = render_specs_with(project, extra)?;
-    write::plan(&project.out, files).map_err(GenerateError::Write)
+    Ok(write::plan(&project.out, files)?)
 }
 
 /// Renders the project and writes what changed, unless `dry_run`. Refuses,
@@ -291,7 +284,7 @@ pub fn plan_with(
 pub fn generate(project: &Project, dry_run: bool) -> Result<Vec<Planned>, GenerateError> {
     let plan = plan(project)?;
     if !dry_run {
-        write::execute(&plan, false).map_err(GenerateError::Write)?;
+        write::execute(&plan, false)?;
     }
     Ok(plan)
 }

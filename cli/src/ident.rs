@@ -60,6 +60,18 @@ pub fn upper_camel_join(first: &str, second: &str) -> String {
     upper_camel(&format!("{} {}", upper_camel(first), upper_camel(second)))
 }
 
+/// The type named by the words of `parts`, outermost first: `["Note",
+/// "author"]` → `NoteAuthor`, `["ping", "Payload"]` → `PingPayload`. Each
+/// part joins the name made so far, as [`upper_camel_join`] does.
+pub fn upper_camel_path(parts: &[String]) -> String {
+    let Some((first, rest)) = parts.split_first() else {
+        return upper_camel("");
+    };
+    (rest.iter()).fold(upper_camel(first), |name, part| {
+        upper_camel_join(&name, part)
+    })
+}
+
 /// Anything that cannot be part of an identifier separates words.
 fn ascii_words(name: &str) -> String {
     name.chars()
@@ -145,6 +157,11 @@ mod tests {
                 ident,
                 "{first:?} {second:?}"
             );
+            let path = [first.to_owned(), second.to_owned()];
+            assert_eq!(upper_camel_path(&path), ident, "{path:?}");
         }
+        let deep = ["guang", "Data", "Object"].map(str::to_owned);
+        assert_eq!(upper_camel_path(&deep), "GuangDataObject");
+        assert_eq!(upper_camel_path(&["self".to_owned()]), "Self_");
     }
 }

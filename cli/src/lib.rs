@@ -8,9 +8,7 @@
 pub mod diagnostic;
 pub mod ident;
 pub mod model;
-pub mod payload_schema;
 pub mod render;
-pub mod rust;
 pub mod spec;
 pub mod write;
 pub mod yaml;

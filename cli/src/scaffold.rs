@@ -486,10 +486,15 @@ pub fn add_gateway(input: &str, kind: Kind, dry_run: bool) -> Result<Report, Str
             "{err}\nfix the specs first: gatesmith adds a gateway only to a project that generates"
         )),
     })?;
-    if let Some(gateway) = existing.iter().find(|g| g.module == names.module) {
+    if let Some(gateway) = existing
+        .iter()
+        .find(|g| crate::render::stem(g) == names.module)
+    {
         return Err(format!(
             "{input:?} exists already: {} declares the gateway {:?} (module `{}`); nothing was written",
-            gateway.spec_path, gateway.name, gateway.module
+            gateway.spec_path,
+            gateway.name,
+            crate::render::stem(gateway)
         ));
     }
     let spec_path = project.specs.join(format!("{}.yaml", names.name));

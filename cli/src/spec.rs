@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::diagnostic::{self, SpecError};
+use crate::diagnostic::{self, Problem, SpecError};
 use crate::yaml::de::{self as node_de, Skipped};
 use crate::yaml::{self, Mark, Node, Value as YamlValue};
 
@@ -426,6 +426,12 @@ impl SpecFile {
         self.error_where(at, true, message)
     }
 
+    /// A later stage's [`Problem`] placed in this file.
+    pub fn place(&self, problem: &Problem) -> Option<SpecError> {
+        let at: Vec<&str> = problem.at.iter().map(String::as_str).collect();
+        self.error_where(&at, problem.on_value, problem.message.clone())
+    }
+
     fn error_where(
         &self,
         at: &[&str],
@@ -540,6 +546,7 @@ fn read_document(path: &Path, source: &str, tree: Node) -> Read {
                     first.line
                 ),
             )
+            .with_label((first.line, first.column), "first declared here")
             .with_help(
                 "keys of a mapping must differ: rename or merge them (only the first is used)",
             ),

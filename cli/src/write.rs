@@ -120,65 +120,56 @@ impl Planned {
     }
 }
 
-#[derive(Debug)]
+/// What stops the write stage.
+#[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// Carrying out the plan would replace or delete what gatesmith does not
     /// own; nothing was written.
+    #[error("{}", refusal(.0))]
     Conflicts(Vec<Planned>),
     /// The manifest is not one gatesmith can read.
+    #[error(
+        "{}:{line}: {message}\n  the manifest lists `<sha256>  <path>` per generated file; \
+         fix the line, or delete the manifest (then no file is pruned as stale and hand \
+         edits go unnoticed until the next generate)",
+        .path.display()
+    )]
     Manifest {
         path: PathBuf,
         line: usize,
         message: String,
     },
-    Io(PathBuf, io::Error),
+    #[error("{path}: {error}", path = .0.display(), error = .1)]
+    Io(PathBuf, #[source] io::Error),
 }
 
-impl fmt::Display for WriteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WriteError::Conflicts(conflicts) => {
-                for planned in conflicts {
-                    let what = match planned.action {
-                        Action::Delete => "delete",
-                        _ => "overwrite",
-                    };
-                    let conflict = planned.conflict.unwrap_or(Conflict::UserOwned);
-                    writeln!(
-                        f,
-                        "error: gatesmith will not {what} {}: {conflict}",
-                        planned.path.display()
-                    )?;
-                }
-                write!(
-                    f,
-                    "nothing was written. Move hand-written code into your service \
-                     implementation (a file without the `{GENERATED_MARK}` header, which gatesmith \
-                     never touches), or run again with --force to {}",
-                    if conflicts.len() == 1 {
-                        "replace that file"
-                    } else {
-                        "replace those files"
-                    }
-                )
-            }
-            WriteError::Manifest {
-                path,
-                line,
-                message,
-            } => write!(
-                f,
-                "{}:{line}: {message}\n  the manifest lists `<sha256>  <path>` per generated file; \
-                 fix the line, or delete the manifest (then no file is pruned as stale and hand \
-                 edits go unnoticed until the next generate)",
-                path.display()
-            ),
-            WriteError::Io(path, err) => write!(f, "{}: {err}", path.display()),
-        }
+/// Why nothing was written: each file gatesmith would not touch, and what
+/// to do.
+fn refusal(conflicts: &[Planned]) -> String {
+    let mut text = String::new();
+    for planned in conflicts {
+        let what = match planned.action {
+            Action::Delete => "delete",
+            _ => "overwrite",
+        };
+        let conflict = planned.conflict.unwrap_or(Conflict::UserOwned);
+        text.push_str(&format!(
+            "error: gatesmith will not {what} {}: {conflict}\n",
+            planned.path.display()
+        ));
     }
+    text.push_str(&format!(
+        "nothing was written. Move hand-written code into your service \
+         implementation (a file without the `{GENERATED_MARK}` header, which gatesmith \
+         never touches), or run again with --force to {}",
+        if conflicts.len() == 1 {
+            "replace that file"
+        } else {
+            "replace those files"
+        }
+    ));
+    text
 }
-
-impl std::error::Error for WriteError {}
 
 /// Compares `files` with what is under `out` and with the manifest there.
 /// Reads, never writes. Conflicts are part of the plan; [`execute`] refuses

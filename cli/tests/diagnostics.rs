@@ -54,7 +54,9 @@ fn a_spec_with_eleven_kinds_of_mistake_gets_eleven_located_messages_in_one_run()
         );
     }
     assert!(
-        report.contains("18 |     acks: \"ordered\"\n   |     ^\n   = help: keys allowed here:"),
+        report.contains(
+            "18 |     acks: \"ordered\"\n   |     ^\n   |\n   = help: keys allowed here:"
+        ),
         "the line, a caret under the key and the help: {report}"
     );
 }

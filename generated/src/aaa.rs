@@ -6,9 +6,7 @@
 //! The NestJS lesson's `aaa` resource, as a gateway.
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
-use gatesmith_runtime::serde_json::json;
-use gatesmith_runtime::{EventContext, Events, Gateway, To};
-use std::time::Duration;
+use gatesmith_runtime::{EventContext, Gateway, To};
 
 /// The `CreateAaaDto` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +123,7 @@ pub trait AaaService: Send + Sync + 'static {
 pub struct SpecAaaService;
 
 impl AaaService for SpecAaaService {}
+
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: AaaService>(service: S) -> Gateway {
     Gateway::builder("aaa", "/", service)
@@ -145,52 +144,64 @@ pub fn gateway<S: AaaService>(service: S) -> Gateway {
         .build()
 }
 
-fn on_create_aaa<S: AaaService>(events: &Events<'_, S>) {
+fn on_create_aaa<S: AaaService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "createAaa",
             |service, cx, payload: CreateAaaDto| async move {
-                cx.emit(To::All, "guang", &json!(777)).await;
+                cx.send(server_events::Guang, To::All, &GuangData::Integer(777)).await;
                 AaaService::create_aaa(&*service, payload, &cx).await
             },
         );
 }
 
-fn on_find_all_aaa<S: AaaService>(events: &Events<'_, S>) {
+fn on_find_all_aaa<S: AaaService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "findAllAaa",
             |service, cx| async move {
-                cx.emit(To::Sender, "guang", &json!({ "msg" : "aaa" })).await;
-                cx.emit_after(
-                    Duration::from_millis(2000),
+                cx.send(
+                        server_events::Guang,
+                        To::Sender,
+                        &GuangData::Object(GuangDataObject {
+                            msg: "aaa".to_owned(),
+                        }),
+                    )
+                    .await;
+                cx.send_after(
+                    server_events::Guang,
+                    std::time::Duration::from_millis(2000),
                     To::Sender,
-                    "guang",
-                    json!({ "msg" : "bbb" }),
+                    GuangData::Object(GuangDataObject {
+                        msg: "bbb".to_owned(),
+                    }),
                 );
-                cx.emit_after(
-                    Duration::from_millis(5000),
+                cx.send_after(
+                    server_events::Guang,
+                    std::time::Duration::from_millis(5000),
                     To::Sender,
-                    "guang",
-                    json!({ "msg" : "ccc" }),
+                    GuangData::Object(GuangDataObject {
+                        msg: "ccc".to_owned(),
+                    }),
                 );
                 AaaService::find_all_aaa(&*service, &cx).await
             },
         );
 }
 
-fn on_find_one_aaa<S: AaaService>(events: &Events<'_, S>) {
+fn on_find_one_aaa<S: AaaService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "findOneAaa",
             |service, cx, payload: i64| async move {
-                cx.emit(To::Sender, "guang", &json!(666)).await;
+                cx.send(server_events::Guang, To::Sender, &GuangData::Integer(666))
+                    .await;
                 AaaService::find_one_aaa(&*service, payload, &cx).await
             },
         );
 }
 
-fn on_update_aaa<S: AaaService>(events: &Events<'_, S>) {
+fn on_update_aaa<S: AaaService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "updateAaa",
@@ -200,7 +211,7 @@ fn on_update_aaa<S: AaaService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_remove_aaa<S: AaaService>(events: &Events<'_, S>) {
+fn on_remove_aaa<S: AaaService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "removeAaa",

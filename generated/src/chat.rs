@@ -6,8 +6,7 @@
 //! A chat on rooms, the socket.io way.
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
-use gatesmith_runtime::serde_json::json;
-use gatesmith_runtime::{EventContext, Forbidden, Events, Gateway, Shown, To};
+use gatesmith_runtime::{EventContext, Gateway, To};
 
 /// The `Room` schema.
 pub type Room = String;
@@ -127,7 +126,7 @@ pub trait ChatService: Send + Sync + 'static {
         payload: RoomRequest,
         cx: &EventContext,
     ) -> impl Future<Output = String> + Send {
-        async move { format!("joined {}", Shown(& payload.room)) }
+        async move { format!("joined {}", payload.room) }
     }
 
     /// `leave`: acks what the spec declares.
@@ -136,7 +135,7 @@ pub trait ChatService: Send + Sync + 'static {
         payload: RoomRequest,
         cx: &EventContext,
     ) -> impl Future<Output = String> + Send {
-        async move { format!("left {}", Shown(& payload.room)) }
+        async move { format!("left {}", payload.room) }
     }
 
     /// Only members of a room may say something to it.
@@ -180,6 +179,7 @@ pub trait ChatService: Send + Sync + 'static {
 pub struct SpecChatService;
 
 impl ChatService for SpecChatService {}
+
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: ChatService>(service: S) -> Gateway {
     Gateway::builder("chat", "/chat", service)
@@ -200,16 +200,19 @@ pub fn gateway<S: ChatService>(service: S) -> Gateway {
         .build()
 }
 
-fn on_join<S: ChatService>(events: &Events<'_, S>) {
+fn on_join<S: ChatService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "join",
             |service, cx, payload: RoomRequest| async move {
-                cx.join(payload.room.clone());
-                cx.emit(
+                cx.join(&payload.room);
+                cx.send(
+                        server_events::Joined,
                         To::RoomOthers(payload.room.clone()),
-                        "joined",
-                        &json!({ "room" : payload.room, "id" : cx.id() }),
+                        &Presence {
+                            room: payload.room.clone(),
+                            id: cx.id(),
+                        },
                     )
                     .await;
                 ChatService::join(&*service, payload, &cx).await
@@ -217,16 +220,19 @@ fn on_join<S: ChatService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_leave<S: ChatService>(events: &Events<'_, S>) {
+fn on_leave<S: ChatService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "leave",
             |service, cx, payload: RoomRequest| async move {
-                cx.leave(payload.room.clone());
-                cx.emit(
+                cx.leave(&payload.room);
+                cx.send(
+                        server_events::Left,
                         To::Room(payload.room.clone()),
-                        "left",
-                        &json!({ "room" : payload.room, "id" : cx.id() }),
+                        &Presence {
+                            room: payload.room.clone(),
+                            id: cx.id(),
+                        },
                     )
                     .await;
                 ChatService::leave(&*service, payload, &cx).await
@@ -234,36 +240,40 @@ fn on_leave<S: ChatService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_say<S: ChatService>(events: &Events<'_, S>) {
+fn on_say<S: ChatService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "say",
             |service, cx, payload: Message| async move {
-                cx.require_room(payload.room.clone())?;
-                cx.emit(
+                cx.require_room(&payload.room)?;
+                cx.send(
+                        server_events::Said,
                         To::Room(payload.room.clone()),
-                        "said",
-                        &json!(
-                            { "room" : payload.room, "from" : cx.id(), "text" : payload
-                            .text }
-                        ),
+                        &SaidData {
+                            room: payload.room.clone(),
+                            from: cx.id(),
+                            text: payload.text.clone(),
+                        },
                     )
                     .await;
                 let ack = ChatService::say(&*service, payload, &cx).await;
-                Ok::<_, Forbidden>(ack)
+                Ok::<_, gatesmith_runtime::Forbidden>(ack)
             },
         );
 }
 
-fn on_typing<S: ChatService>(events: &Events<'_, S>) {
+fn on_typing<S: ChatService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "typing",
             |service, cx, payload: RoomRequest| async move {
-                cx.emit(
+                cx.send(
+                        server_events::Typing,
                         To::RoomOthers(payload.room.clone()),
-                        "typing",
-                        &json!({ "room" : payload.room, "id" : cx.id() }),
+                        &Presence {
+                            room: payload.room.clone(),
+                            id: cx.id(),
+                        },
                     )
                     .await;
                 ChatService::typing(&*service, payload, &cx).await
@@ -271,12 +281,13 @@ fn on_typing<S: ChatService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_away<S: ChatService>(events: &Events<'_, S>) {
+fn on_away<S: ChatService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "away",
             |service, cx| async move {
-                cx.emit(To::SenderRooms, "away", &json!({ "id" : cx.id() })).await;
+                cx.send(server_events::Away, To::SenderRooms, &AwayData { id: cx.id() })
+                    .await;
                 ChatService::away(&*service, &cx).await
             },
         );

@@ -1,7 +1,11 @@
-//! A seeded generator of valid specs, for the tests that check gatesmith
-//! at scale (`tests/scale.rs`).
+//! Random valid specs as a proptest strategy ([`spec`]), for the tests
+//! that check gatesmith at scale (`tests/scale.rs`).
 //!
-//! Each seed gives one spec covering what docs/spec.md allows: names in
+//! A spec is built from a tape of choices that proptest draws (and, when a
+//! property fails, shrinks: each choice towards 0, which is the first
+//! option, the fewest items, the shortest name), so a failing spec is
+//! reduced to a small one and its tape saved in the regressions file.
+//! Each spec covers what docs/spec.md allows: names in
 //! every style (keywords, digits, non-ASCII, emoji), named and inline
 //! schemas nested in objects and arrays, references in all their spellings,
 //! acks and data interpolating the payload, its required fields and the
@@ -17,23 +21,31 @@
 use std::collections::BTreeSet;
 
 use gatesmith::ident;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
 
-/// splitmix64: a few lines, seedable, and spreads consecutive seeds well.
+/// How many choices a spec's tape holds; past them, every choice is 0.
+pub const TAPE: usize = 1024;
+
+/// The choices a generator makes, read from a tape proptest draws: a
+/// shrunk tape (smaller numbers, zeros at the end) makes simpler choices.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng {
+    tape: Vec<u64>,
+    at: usize,
+}
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
+    pub fn new(tape: Vec<u64>) -> Self {
+        Self { tape, at: 0 }
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        let choice = self.tape.get(self.at).copied().unwrap_or(0);
+        self.at += 1;
+        choice
     }
 
     /// A number in `0..n`; `n` must not be 0.
@@ -57,6 +69,31 @@ impl Rng {
     }
 }
 
+/// A tape of choices, as proptest draws and shrinks it.
+pub fn tape() -> impl Strategy<Value = Vec<u64>> {
+    proptest::collection::vec(any::<u64>(), TAPE)
+}
+
+/// The strategy of valid specs numbered `seed`: specs of distinct numbers
+/// have distinct gateways (and modules), so they can be compiled together.
+pub fn spec(seed: u64) -> impl Strategy<Value = RandomSpec> {
+    tape().prop_map(move |tape| random_spec(seed, tape))
+}
+
+/// The spec numbered `seed` of a fixed run: the same on every run, as the
+/// tests that compile many at once need (no shrinking there: the batch
+/// fails as one).
+pub fn fixed_spec(seed: u64) -> RandomSpec {
+    let mut bytes = [0; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    match spec(seed).new_tree(&mut runner) {
+        Ok(tree) => tree.current(),
+        Err(why) => panic!("the spec strategy rejected a case: {why}"),
+    }
+}
+
 /// One generated spec.
 #[derive(Debug, Clone)]
 pub struct RandomSpec {
@@ -69,10 +106,11 @@ pub struct RandomSpec {
     pub yaml: String,
 }
 
-/// The spec for `seed`: the same seed always gives the same text.
-pub fn random_spec(seed: u64) -> RandomSpec {
+/// The spec numbered `seed` made from the choices of `tape`: the same
+/// tape always gives the same text.
+pub fn random_spec(seed: u64, tape: Vec<u64>) -> RandomSpec {
     let mut generator = Generator {
-        rng: Rng::new(seed),
+        rng: Rng::new(tape),
         types: BTreeSet::new(),
         schemas: Vec::new(),
     };

@@ -6,9 +6,7 @@
 //! The lesson's `aaa` gateway plus `echo`, for the benchmark.
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
-use gatesmith_runtime::serde_json::{Value, json};
-use gatesmith_runtime::{EventContext, Events, Gateway, To};
-use std::time::Duration;
+use gatesmith_runtime::{EventContext, Gateway, To};
 
 /// The `CreateAaaDto` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,9 +37,9 @@ pub trait BenchService: Send + Sync + 'static {
     /// `echo`: acks what the spec declares.
     fn echo(
         &self,
-        payload: Value,
+        payload: gatesmith_runtime::serde_json::Value,
         cx: &EventContext,
-    ) -> impl Future<Output = Value> + Send {
+    ) -> impl Future<Output = gatesmith_runtime::serde_json::Value> + Send {
         async move { payload }
     }
 
@@ -107,6 +105,7 @@ pub trait BenchService: Send + Sync + 'static {
 pub struct SpecBenchService;
 
 impl BenchService for SpecBenchService {}
+
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: BenchService>(service: S) -> Gateway {
     Gateway::builder("bench", "/", service)
@@ -129,62 +128,67 @@ pub fn gateway<S: BenchService>(service: S) -> Gateway {
         .build()
 }
 
-fn on_echo<S: BenchService>(events: &Events<'_, S>) {
+fn on_echo<S: BenchService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "echo",
-            |service, cx, payload: Value| async move {
+            |service, cx, payload: gatesmith_runtime::serde_json::Value| async move {
                 BenchService::echo(&*service, payload, &cx).await
             },
         );
 }
 
-fn on_create_aaa<S: BenchService>(events: &Events<'_, S>) {
+fn on_create_aaa<S: BenchService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "createAaa",
             |service, cx, payload: CreateAaaDto| async move {
-                cx.emit(To::All, "guang", &json!(777)).await;
+                cx.emit(To::All, "guang", &777).await;
                 BenchService::create_aaa(&*service, payload, &cx).await
             },
         );
 }
 
-fn on_find_all_aaa<S: BenchService>(events: &Events<'_, S>) {
+fn on_find_all_aaa<S: BenchService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "findAllAaa",
             |service, cx| async move {
-                cx.emit(To::Sender, "guang", &json!({ "msg" : "aaa" })).await;
+                cx.emit(
+                        To::Sender,
+                        "guang",
+                        &gatesmith_runtime::serde_json::json!({ "msg" : "aaa" }),
+                    )
+                    .await;
                 cx.emit_after(
-                    Duration::from_millis(2000),
+                    std::time::Duration::from_millis(2000),
                     To::Sender,
                     "guang",
-                    json!({ "msg" : "bbb" }),
+                    gatesmith_runtime::serde_json::json!({ "msg" : "bbb" }),
                 );
                 cx.emit_after(
-                    Duration::from_millis(5000),
+                    std::time::Duration::from_millis(5000),
                     To::Sender,
                     "guang",
-                    json!({ "msg" : "ccc" }),
+                    gatesmith_runtime::serde_json::json!({ "msg" : "ccc" }),
                 );
                 BenchService::find_all_aaa(&*service, &cx).await
             },
         );
 }
 
-fn on_find_one_aaa<S: BenchService>(events: &Events<'_, S>) {
+fn on_find_one_aaa<S: BenchService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "findOneAaa",
             |service, cx, payload: i64| async move {
-                cx.emit(To::Sender, "guang", &json!(666)).await;
+                cx.emit(To::Sender, "guang", &666).await;
                 BenchService::find_one_aaa(&*service, payload, &cx).await
             },
         );
 }
 
-fn on_update_aaa<S: BenchService>(events: &Events<'_, S>) {
+fn on_update_aaa<S: BenchService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "updateAaa",
@@ -194,7 +198,7 @@ fn on_update_aaa<S: BenchService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_remove_aaa<S: BenchService>(events: &Events<'_, S>) {
+fn on_remove_aaa<S: BenchService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "removeAaa",
@@ -204,28 +208,28 @@ fn on_remove_aaa<S: BenchService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_later3<S: BenchService>(events: &Events<'_, S>) {
+fn on_later3<S: BenchService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "later3",
             |service, cx| async move {
                 cx.emit_after(
-                    Duration::from_millis(1000),
+                    std::time::Duration::from_millis(1000),
                     To::Sender,
                     "later",
-                    json!(1),
+                    1,
                 );
                 cx.emit_after(
-                    Duration::from_millis(2000),
+                    std::time::Duration::from_millis(2000),
                     To::Sender,
                     "later",
-                    json!(2),
+                    2,
                 );
                 cx.emit_after(
-                    Duration::from_millis(3000),
+                    std::time::Duration::from_millis(3000),
                     To::Sender,
                     "later",
-                    json!(3),
+                    3,
                 );
                 BenchService::later3(&*service, &cx).await
             },

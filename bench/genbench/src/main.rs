@@ -5,7 +5,15 @@
 //!   (render + compare with the disk) once it has been generated;
 //! - `genbench build [--events 10,100,1000]`: the wall time of `cargo build`
 //!   of a generated crate of each size, dependencies built beforehand, so the
-//!   time is the generated code's own.
+//!   time is the generated code's own;
+//! - `genbench spec [--events 1000] [--schemas 200]`: prints the spec the
+//!   others time, to time the `gatesmith` binary on it as a whole process;
+//! - `genbench growth [--from 100] [--to 1000] [--runs 7] [--max-ratio 25]`:
+//!   the CI guard on the generator's growth. It renders and checks a spec of
+//!   `from` events and one of `to` events, each with a fifth as many schemas
+//!   (as projects grow, both grow), and fails when the time grew more than
+//!   `max-ratio` times. Linear growth keeps the ratio near `to / from`, 10;
+//!   work per event proportional to the whole gateway makes it near 100.
 //!
 //! Specs are synthesized deterministically: objects of five fields (every
 //! scalar type, an optional reference to the previous schema, in chains
@@ -24,7 +32,12 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("render") => render(&args[1..]),
         Some("build") => build(&args[1..]),
-        _ => Err("usage: genbench render [--events N] [--schemas M] [--runs R] | genbench build [--events 10,100,1000]".to_owned()),
+        Some("growth") => growth(&args[1..]),
+        Some("spec") => number(&args[1..], "--events", 1000).and_then(|events| {
+            print!("{}", spec(events, number(&args[1..], "--schemas", 200)?));
+            Ok(())
+        }),
+        _ => Err("usage: genbench render [--events N] [--schemas M] [--runs R] | genbench spec [--events N] [--schemas M] | genbench build [--events 10,100,1000] | genbench growth [--from 100] [--to 1000] [--runs 7] [--max-ratio 25]".to_owned()),
     };
     if let Err(message) = result {
         eprintln!("genbench: {message}");
@@ -155,6 +168,72 @@ fn render(args: &[String]) -> Result<(), String> {
         median(check_times).as_secs_f64() * 1e3,
     );
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// The fastest of `runs` renders and of `runs` checks (render and compare
+/// with the disk) of a spec of `events` events and a fifth as many schemas.
+fn fastest(events: usize, runs: usize) -> Result<(Duration, Duration), String> {
+    let dir = scratch(&format!("growth{events}"))?;
+    let text = spec(events, (events / 5).max(1));
+    std::fs::write(dir.join("specs/big.yaml"), &text).map_err(|err| err.to_string())?;
+    let project = Project::new(dir.join("specs"), dir.join("out"));
+    let mut render = Duration::MAX;
+    for _ in 0..runs {
+        let started = Instant::now();
+        gatesmith::render_specs(&project).map_err(|err| err.to_string())?;
+        render = render.min(started.elapsed());
+    }
+    gatesmith::generate(&project, false).map_err(|err| err.to_string())?;
+    let mut check = Duration::MAX;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let plan = gatesmith::plan(&project).map_err(|err| err.to_string())?;
+        check = check.min(started.elapsed());
+        if !gatesmith::check::drift(&plan).is_empty() {
+            return Err("check found drift right after generate".to_owned());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((render, check))
+}
+
+/// Fails when rendering or checking `to` events took more than
+/// `max-ratio` times as long as `from` events. Both are timed in the same
+/// process, one after the other, so a slow machine slows both alike and
+/// the ratio stays; the fastest of several runs is the least disturbed by
+/// other work on a shared machine.
+fn growth(args: &[String]) -> Result<(), String> {
+    let from = number(args, "--from", 100)?.max(1);
+    let to = number(args, "--to", 1000)?.max(from);
+    let runs = number(args, "--runs", 7)?.max(1);
+    let max_ratio: f64 = flag(args, "--max-ratio", "25")
+        .parse()
+        .map_err(|_| "--max-ratio takes a number".to_owned())?;
+    let (small_render, small_check) = fastest(from, runs)?;
+    let (large_render, large_check) = fastest(to, runs)?;
+    let ratio = |large: Duration, small: Duration| {
+        large.as_secs_f64() / small.as_secs_f64().max(f64::MIN_POSITIVE)
+    };
+    let (render_ratio, check_ratio) = (
+        ratio(large_render, small_render),
+        ratio(large_check, small_check),
+    );
+    let ms = |time: Duration| time.as_secs_f64() * 1e3;
+    println!(
+        "{{\"mode\":\"growth\",\"from\":{from},\"to\":{to},\"runs\":{runs},\"render_ms\":[{:.1},{:.1}],\"check_ms\":[{:.1},{:.1}],\"render_ratio\":{render_ratio:.1},\"check_ratio\":{check_ratio:.1},\"max_ratio\":{max_ratio}}}",
+        ms(small_render),
+        ms(large_render),
+        ms(small_check),
+        ms(large_check),
+    );
+    if render_ratio > max_ratio || check_ratio > max_ratio {
+        return Err(format!(
+            "the generator grew faster than linear: {to} events took {render_ratio:.1}× (render) and {check_ratio:.1}× (check) the time of {from}, above the {max_ratio}× allowed; linear growth gives about {}×. Profile it: perf record target/release/genbench render --events {to} --schemas {}",
+            to / from,
+            to / 5
+        ));
+    }
     Ok(())
 }
 

@@ -50,11 +50,9 @@ impl Templates {
     /// A `*.jinja` file in `dir` that names no built-in is an error: a
     /// misspelt override would otherwise be silently ignored.
     pub fn with_overrides(dir: &Path) -> Result<Self, RenderError> {
-        let entries = std::fs::read_dir(dir).map_err(|err| {
-            RenderError(format!(
-                "{}: {err}: --templates (or `templates` in gatesmith.toml) must name a folder of template overrides",
-                dir.display()
-            ))
+        let entries = std::fs::read_dir(dir).map_err(|error| RenderError::OverrideFolder {
+            dir: dir.to_owned(),
+            error,
         })?;
         let mut overrides = Vec::new();
         let mut names: Vec<PathBuf> = entries
@@ -68,19 +66,23 @@ impl Templates {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if !BUILTIN.iter().any(|(builtin, ..)| *builtin == name) {
-                return Err(RenderError(format!(
-                    "{}: no built-in template is called `{name}`{}; overrides take a built-in's file name: {}",
-                    path.display(),
-                    closest(&name),
-                    BUILTIN
-                        .iter()
-                        .map(|(n, ..)| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                return Err(RenderError::UnknownTemplate {
+                    where_: format!("{}: ", path.display()),
+                    closest: closest(&name),
+                    name,
+                    hint: format!(
+                        "overrides take a built-in's file name: {}",
+                        (BUILTIN.iter())
+                            .map(|(n, ..)| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
             }
-            let source = std::fs::read_to_string(&path)
-                .map_err(|err| RenderError(format!("{}: {err}", path.display())))?;
+            let source = std::fs::read_to_string(&path).map_err(|error| RenderError::Io {
+                path: path.clone(),
+                error,
+            })?;
             overrides.push((name, path, source));
         }
         Ok(Self { overrides })
@@ -133,8 +135,11 @@ impl Templates {
         let origin = err
             .name()
             .map_or_else(|| "a template".to_owned(), |name| self.origin(name));
-        let line = err.line().map(|l| format!(":{l}")).unwrap_or_default();
-        RenderError(format!("template error in {origin}{line}: {err:#}"))
+        RenderError::Template {
+            origin,
+            line: err.line(),
+            detail: format!("{err:#}"),
+        }
     }
 }
 
@@ -142,21 +147,23 @@ impl Templates {
 /// an existing file is kept unless `force`.
 pub fn eject(name: &str, dir: &Path, force: bool) -> Result<PathBuf, RenderError> {
     let Some((_, _, source)) = BUILTIN.iter().find(|(n, ..)| *n == name) else {
-        return Err(RenderError(format!(
-            "no built-in template is called `{name}`{}; `gatesmith templates list` shows them",
-            closest(name)
-        )));
+        return Err(RenderError::UnknownTemplate {
+            where_: String::new(),
+            name: name.to_owned(),
+            closest: closest(name),
+            hint: "`gatesmith templates list` shows them".to_owned(),
+        });
     };
     let path = dir.join(name);
     if path.exists() && !force {
-        return Err(RenderError(format!(
-            "{} exists: gatesmith will not overwrite it; --force replaces it",
-            path.display()
-        )));
+        return Err(RenderError::Exists(path));
     }
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&path, source))
-        .map_err(|err| RenderError(format!("{}: {err}", path.display())))?;
+        .map_err(|error| RenderError::Io {
+            path: path.clone(),
+            error,
+        })?;
     Ok(path)
 }
 

@@ -17,8 +17,7 @@
 //! &#32;U+2029 &#x1;&#x1B;[31mred&#x7F; {{ not interpolated }}
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
-use gatesmith_runtime::serde_json::{Value, json};
-use gatesmith_runtime::{EventContext, Events, Gateway, Shown, To};
+use gatesmith_runtime::{EventContext, Gateway, To};
 
 /// A note */ with "quotes", &lt;b>tags&lt;/b> and
 /// a second line
@@ -111,7 +110,8 @@ pub trait EscapingService: Send + Sync + 'static {
         async move {
             format!(
                 "`${{payload.text}}` is `{}`; <!-- -->: {}; type {}; self {}", payload
-                .text, payload.x, payload.type_, Shown(& payload.self_)
+                .text, payload.x, payload.type_, gatesmith_runtime::Shown(& payload
+                .self_)
             )
         }
     }
@@ -158,9 +158,9 @@ pub trait EscapingService: Send + Sync + 'static {
         &self,
         payload: i64,
         cx: &EventContext,
-    ) -> impl Future<Output = Value> + Send {
+    ) -> impl Future<Output = gatesmith_runtime::serde_json::Value> + Send {
         async move {
-            json!(
+            gatesmith_runtime::serde_json::json!(
                 { "type" : payload, "fn" : true, "big" : 3000000000_i64, "small" : -
                 3000000000_i64 }
             )
@@ -182,8 +182,8 @@ pub trait EscapingService: Send + Sync + 'static {
         &self,
         payload: X1st,
         cx: &EventContext,
-    ) -> impl Future<Output = Value> + Send {
-        async move { json!(payload) }
+    ) -> impl Future<Output = gatesmith_runtime::serde_json::Value> + Send {
+        async move { gatesmith_runtime::serde_json::json!(payload) }
     }
 
     /// `<!--`: acks what the spec declares.
@@ -206,7 +206,7 @@ pub trait EscapingService: Send + Sync + 'static {
         payload: String_,
         cx: &EventContext,
     ) -> impl Future<Output = String> + Send {
-        async move { format!("{{{{ payload }}}} was {}", Shown(& payload)) }
+        async move { format!("{{{{ payload }}}} was {}", payload) }
     }
 
     /// `{{ payload }}`: acks "{{ payload }}".
@@ -230,6 +230,7 @@ pub trait EscapingService: Send + Sync + 'static {
 pub struct SpecEscapingService;
 
 impl EscapingService for SpecEscapingService {}
+
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: EscapingService>(service: S) -> Gateway {
     Gateway::builder("escaping", "/ns \"'<b>`${ns}`?q=1#h</b>", service)
@@ -254,7 +255,7 @@ pub fn gateway<S: EscapingService>(service: S) -> Gateway {
             cx.emit(
                     To::Sender,
                     "welcome </script>",
-                    &json!(format!("hello {} {{{{ socket.id }}}} <b>", cx.id())),
+                    &format!("hello {} {{{{ socket.id }}}} <b>", cx.id()),
                 )
                 .await;
             EscapingService::handle_connection(&*service, &cx).await;
@@ -265,20 +266,19 @@ pub fn gateway<S: EscapingService>(service: S) -> Gateway {
         .build()
 }
 
-fn on_say_hi_b_there_b<S: EscapingService>(events: &Events<'_, S>) {
+fn on_say_hi_b_there_b<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "say 'hi' & <b>there</b>",
             |service, cx, payload: String| async move {
-                cx.emit(To::Sender, "reply \"double\" \\ 'single'", &json!(payload))
-                    .await;
+                cx.emit(To::Sender, "reply \"double\" \\ 'single'", &payload).await;
                 EscapingService::say_hi_b_there_b(&*service, payload, &cx).await
             },
         );
 }
 
 fn on_script_script_window_pwned_event_script<S: EscapingService>(
-    events: &Events<'_, S>,
+    events: &gatesmith_runtime::Events<'_, S>,
 ) {
     events
         .on(
@@ -287,7 +287,7 @@ fn on_script_script_window_pwned_event_script<S: EscapingService>(
                 cx.emit(
                         To::Sender,
                         "<img src=x onerror=\"window.pwned = 'reply'\">",
-                        &json!(
+                        &gatesmith_runtime::serde_json::json!(
                             { "</script>" : "<!--", "<img src=x onerror=alert('key')>" :
                             ["</script><script>window.pwned = 'item'</script>",
                             "${window.pwned = 'template'}", "`"], "__proto__" : {
@@ -301,7 +301,9 @@ fn on_script_script_window_pwned_event_script<S: EscapingService>(
         );
 }
 
-fn on_window_pwned_backtick<S: EscapingService>(events: &Events<'_, S>) {
+fn on_window_pwned_backtick<S: EscapingService>(
+    events: &gatesmith_runtime::Events<'_, S>,
+) {
     events
         .on_payload(
             "`${window.pwned = 'backtick'}``",
@@ -309,7 +311,7 @@ fn on_window_pwned_backtick<S: EscapingService>(events: &Events<'_, S>) {
                 cx.emit(
                         To::All,
                         "`${x}`",
-                        &json!(
+                        &gatesmith_runtime::serde_json::json!(
                             { "${k}" : payload.text, "`" : payload.type_, "whole" :
                             payload, "list" : [payload.emoji, "{{ payload.text }}",
                             format!("<{}>", payload.ab)] }
@@ -321,23 +323,19 @@ fn on_window_pwned_backtick<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_x_r_raw_r<S: EscapingService>(events: &Events<'_, S>) {
+fn on_x_r_raw_r<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "*/ /* // #[x] r#'raw'# r#",
             |service, cx| async move {
-                cx.emit(
-                        To::Sender,
-                        "*/ reply /*",
-                        &json!("// not a comment */ \"# \\\" \\\\"),
-                    )
+                cx.emit(To::Sender, "*/ reply /*", &"// not a comment */ \"# \\\" \\\\")
                     .await;
                 EscapingService::x_r_raw_r(&*service, &cx).await
             },
         );
 }
 
-fn on_line_break_next<S: EscapingService>(events: &Events<'_, S>) {
+fn on_line_break_next<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "line\u{2028}break\u{2029}next\u{85}\u{7f}",
@@ -345,7 +343,9 @@ fn on_line_break_next<S: EscapingService>(events: &Events<'_, S>) {
                 cx.emit(
                         To::Sender,
                         "\n",
-                        &json!({ "\n\t" : "\r\n", "\u{2028}" : "\u{2029}" }),
+                        &gatesmith_runtime::serde_json::json!(
+                            { "\n\t" : "\r\n", "\u{2028}" : "\u{2029}" }
+                        ),
                     )
                     .await;
                 EscapingService::line_break_next(&*service, payload, &cx).await
@@ -353,7 +353,7 @@ fn on_line_break_next<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_emoji_evil<S: EscapingService>(events: &Events<'_, S>) {
+fn on_emoji_evil<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "emoji 🎉 שלום مرحبا \u{202e}evil\u{202c}",
@@ -361,7 +361,7 @@ fn on_emoji_evil<S: EscapingService>(events: &Events<'_, S>) {
                 cx.emit(
                         To::Sender,
                         "\u{202e}גוף\u{202c} 🎉",
-                        &json!(
+                        &gatesmith_runtime::serde_json::json!(
                             { "שלום" : "עולם", "🎉" : ["\u{2028}", "\u{2029}"]
                             }
                         ),
@@ -372,7 +372,7 @@ fn on_emoji_evil<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_type_<S: EscapingService>(events: &Events<'_, S>) {
+fn on_type_<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "type",
@@ -382,7 +382,7 @@ fn on_type_<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_self_<S: EscapingService>(events: &Events<'_, S>) {
+fn on_self_<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "self",
@@ -390,7 +390,7 @@ fn on_self_<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_r_type<S: EscapingService>(events: &Events<'_, S>) {
+fn on_r_type<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "r#type",
@@ -398,7 +398,7 @@ fn on_r_type<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_clone<S: EscapingService>(events: &Events<'_, S>) {
+fn on_clone<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "clone",
@@ -408,7 +408,7 @@ fn on_clone<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_x<S: EscapingService>(events: &Events<'_, S>) {
+fn on_x<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "<!--",
@@ -418,7 +418,7 @@ fn on_x<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_user_join<S: EscapingService>(events: &Events<'_, S>) {
+fn on_user_join<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "user:join",
@@ -426,7 +426,7 @@ fn on_user_join<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_userjoin<S: EscapingService>(events: &Events<'_, S>) {
+fn on_userjoin<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "userjoin",
@@ -436,13 +436,12 @@ fn on_userjoin<S: EscapingService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_payload<S: EscapingService>(events: &Events<'_, S>) {
+fn on_payload<S: EscapingService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "{{ payload }}",
             |service, cx| async move {
-                cx.emit(To::Sender, "{{ socket.id }}", &json!(format!("\\{}", cx.id())))
-                    .await;
+                cx.emit(To::Sender, "{{ socket.id }}", &format!("\\{}", cx.id())).await;
                 EscapingService::payload(&*service, &cx).await
             },
         );

@@ -6,8 +6,7 @@
 //! Behind a connect guard; some events need a role or a room.
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
-use gatesmith_runtime::serde_json::{Value, json};
-use gatesmith_runtime::{EventContext, Forbidden, Events, Gateway, Verdict, To};
+use gatesmith_runtime::{EventContext, Gateway, To};
 
 /// The `EnterPayload` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,7 +73,10 @@ pub trait GuardedService: Send + Sync + 'static {
     /// default, `auth.token` must equal the value of one of the spec's
     /// `connect_guard` variables, whose role the socket then has. Return
     /// `Err(message)` to refuse: the client's `connect_error` says it.
-    fn authorize(&self, auth: Option<&Value>) -> impl Future<Output = Verdict> + Send {
+    fn authorize(
+        &self,
+        auth: Option<&gatesmith_runtime::serde_json::Value>,
+    ) -> impl Future<Output = gatesmith_runtime::Verdict> + Send {
         async move {
             gatesmith_runtime::guard::bearer_tokens(
                 auth,
@@ -99,6 +101,7 @@ pub trait GuardedService: Send + Sync + 'static {
 pub struct SpecGuardedService;
 
 impl GuardedService for SpecGuardedService {}
+
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: GuardedService>(service: S) -> Gateway {
     Gateway::builder("guarded", "/guarded", service)
@@ -121,7 +124,7 @@ pub fn gateway<S: GuardedService>(service: S) -> Gateway {
         .build()
 }
 
-fn on_hello<S: GuardedService>(events: &Events<'_, S>) {
+fn on_hello<S: GuardedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "hello",
@@ -129,38 +132,38 @@ fn on_hello<S: GuardedService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_announce<S: GuardedService>(events: &Events<'_, S>) {
+fn on_announce<S: GuardedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "announce",
             |service, cx, payload: String| async move {
                 cx.require_role("admin")?;
-                cx.emit(To::All, "announcement", &json!(payload)).await;
+                cx.emit(To::All, "announcement", &payload).await;
                 let ack = GuardedService::announce(&*service, payload, &cx).await;
-                Ok::<_, Forbidden>(ack)
+                Ok::<_, gatesmith_runtime::Forbidden>(ack)
             },
         );
 }
 
-fn on_enter<S: GuardedService>(events: &Events<'_, S>) {
+fn on_enter<S: GuardedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "enter",
             |service, cx, payload: EnterPayload| async move {
-                cx.join(payload.room.clone());
+                cx.join(&payload.room);
                 GuardedService::enter(&*service, payload, &cx).await
             },
         );
 }
 
-fn on_post<S: GuardedService>(events: &Events<'_, S>) {
+fn on_post<S: GuardedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "post",
             |service, cx, payload: PostPayload| async move {
-                cx.require_room(payload.room.clone())?;
+                cx.require_room(&payload.room)?;
                 let ack = GuardedService::post(&*service, payload, &cx).await;
-                Ok::<_, Forbidden>(ack)
+                Ok::<_, gatesmith_runtime::Forbidden>(ack)
             },
         );
 }

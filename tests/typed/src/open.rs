@@ -5,7 +5,7 @@
 //!
 //! Open to anyone, beside the guarded one.
 
-use gatesmith_runtime::{EventContext, Events, Gateway};
+use gatesmith_runtime::{EventContext, Gateway};
 
 /// What the `open` gateway does with each event. Every method
 /// defaults to what `specs/guarded.yaml` declares: implement this trait and
@@ -35,6 +35,7 @@ pub trait OpenService: Send + Sync + 'static {
 pub struct SpecOpenService;
 
 impl OpenService for SpecOpenService {}
+
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: OpenService>(service: S) -> Gateway {
     Gateway::builder("open", "/open", service)
@@ -51,7 +52,7 @@ pub fn gateway<S: OpenService>(service: S) -> Gateway {
         .build()
 }
 
-fn on_hello<S: OpenService>(events: &Events<'_, S>) {
+fn on_hello<S: OpenService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on(
             "hello",

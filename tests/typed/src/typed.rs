@@ -6,9 +6,7 @@
 //! Payloads typed both ways, checked before the service sees them.
 
 use gatesmith_runtime::serde::{Deserialize, Serialize};
-use gatesmith_runtime::serde_json::{Value, json};
-use gatesmith_runtime::{Ack, EventContext, Events, Gateway, To};
-use std::time::Duration;
+use gatesmith_runtime::{EventContext, Gateway, To};
 
 /// The `Role` schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -162,7 +160,7 @@ pub trait TypedService: Send + Sync + 'static {
     ) -> impl Future<Output = User> + Send {
         async move {
             User {
-                id: 1_u32,
+                id: 1,
                 name: payload.name.clone(),
                 role: payload.role,
                 nickname: None,
@@ -177,8 +175,8 @@ pub trait TypedService: Send + Sync + 'static {
         &self,
         payload: Tree,
         cx: &EventContext,
-    ) -> impl Future<Output = Value> + Send {
-        async move { json!(payload) }
+    ) -> impl Future<Output = gatesmith_runtime::serde_json::Value> + Send {
+        async move { gatesmith_runtime::serde_json::json!(payload) }
     }
 
     /// `book`: acks what the spec declares.
@@ -186,8 +184,8 @@ pub trait TypedService: Send + Sync + 'static {
         &self,
         payload: Booking,
         cx: &EventContext,
-    ) -> impl Future<Output = Value> + Send {
-        async move { json!(payload) }
+    ) -> impl Future<Output = gatesmith_runtime::serde_json::Value> + Send {
+        async move { gatesmith_runtime::serde_json::json!(payload) }
     }
 
     /// `rate`: acks what the spec declares.
@@ -236,6 +234,7 @@ pub trait TypedService: Send + Sync + 'static {
 pub struct SpecTypedService;
 
 impl TypedService for SpecTypedService {}
+
 /// The gateway, answering its events with `service`.
 pub fn gateway<S: TypedService>(service: S) -> Gateway {
     Gateway::builder("typed", "/typed", service)
@@ -256,32 +255,40 @@ pub fn gateway<S: TypedService>(service: S) -> Gateway {
         .build()
 }
 
-fn on_create_user<S: TypedService>(events: &Events<'_, S>) {
+fn on_create_user<S: TypedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "createUser",
             |service, cx, payload: CreateUser| async move {
-                cx.emit(
+                cx.send(
+                        server_events::Created,
                         To::All,
-                        "created",
-                        &json!(
-                            { "id" : 1, "name" : payload.name, "role" : payload.role }
-                        ),
+                        &User {
+                            id: 1,
+                            name: payload.name.clone(),
+                            role: payload.role,
+                            nickname: None,
+                        },
                     )
                     .await;
-                cx.emit(To::Sender, "ticket", &json!(777)).await;
-                cx.emit(
+                cx.send(server_events::Ticket, To::Sender, &TicketData::Integer(777))
+                    .await;
+                cx.send(
+                        server_events::Ticket,
                         To::Sender,
-                        "ticket",
-                        &json!({ "msg" : format!("welcome {}", payload.name) }),
+                        &TicketData::Object(TicketDataObject {
+                            msg: format!("welcome {}", payload.name),
+                        }),
                     )
                     .await;
-                Ack(TypedService::create_user(&*service, payload, &cx).await)
+                gatesmith_runtime::Ack(
+                    TypedService::create_user(&*service, payload, &cx).await,
+                )
             },
         );
 }
 
-fn on_plant<S: TypedService>(events: &Events<'_, S>) {
+fn on_plant<S: TypedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "plant",
@@ -291,7 +298,7 @@ fn on_plant<S: TypedService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_book<S: TypedService>(events: &Events<'_, S>) {
+fn on_book<S: TypedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "book",
@@ -301,7 +308,7 @@ fn on_book<S: TypedService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_rate<S: TypedService>(events: &Events<'_, S>) {
+fn on_rate<S: TypedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "rate",
@@ -311,15 +318,17 @@ fn on_rate<S: TypedService>(events: &Events<'_, S>) {
         );
 }
 
-fn on_vote<S: TypedService>(events: &Events<'_, S>) {
+fn on_vote<S: TypedService>(events: &gatesmith_runtime::Events<'_, S>) {
     events
         .on_payload(
             "vote",
             |service, cx, payload: i64| async move {
                 cx.ask_then(
                     server_events::Confirm,
-                    &json!({ "question" : format!("vote {}?", payload) }),
-                    Duration::from_millis(500),
+                    &ConfirmData {
+                        question: format!("vote {}?", payload),
+                    },
+                    std::time::Duration::from_millis(500),
                     {
                         let service = std::sync::Arc::clone(&service);
                         move |answer, cx| async move {

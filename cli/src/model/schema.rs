@@ -1,12 +1,14 @@
 //! The JSON Schema (draft 2020-12) of what a gateway's clients and server
-//! send. `generate` writes it beside the gateway's module; the runtime
-//! checks every payload against it before the service sees one, and the
-//! model checks the spec's examples and emissions against it.
+//! send: the contract's constraints, in the language JSON tools speak. The
+//! model checks the spec's examples and emissions against it; the JSON
+//! Schema backend writes it beside the gateway's module, and the runtime
+//! checks every payload against that file before the service sees one.
 //!
 //! A spec schema is already a JSON Schema subset, so this is mostly a copy:
 //! names become `$ref`s into `$defs`, `nullable` becomes a `null` choice,
-//! and the integer formats become the bounds of their Rust type, so that a
-//! number too large for an `i32` is refused as data, not as a decode error.
+//! and the integer formats become their bounds (`int32`: ±2³¹), so that a
+//! number too large for its format is refused as data, whatever language
+//! then decodes it.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Map, Value, json};
@@ -38,17 +40,6 @@ pub fn document(spec: &Spec) -> Value {
     })
 }
 
-/// `schema` standing alone, with `defs` to resolve its references.
-pub fn standalone(schema: &Value, defs: &Value) -> Value {
-    let mut root = match schema {
-        Value::Object(fields) => fields.clone(),
-        other => return other.clone(),
-    };
-    root.insert("$schema".to_owned(), DIALECT.into());
-    root.insert("$defs".to_owned(), defs.clone());
-    Value::Object(root)
-}
-
 /// The JSON Schema of one spec schema.
 pub fn of(schema: &Schema) -> Value {
     match schema {
@@ -69,8 +60,13 @@ fn named(name: &str) -> Value {
 /// `~1`), then percent-encoding of all but unreserved characters, so any
 /// schema name makes a valid reference.
 pub fn reference(name: &str) -> String {
-    let pointer = name.replace('~', "~0").replace('/', "~1");
-    format!("#/$defs/{}", utf8_percent_encode(&pointer, RESERVED))
+    format!("#/$defs/{}", pointer_segment(name))
+}
+
+/// `text` as one segment of a JSON Pointer inside a URI fragment.
+pub fn pointer_segment(text: &str) -> String {
+    let escaped = text.replace('~', "~0").replace('/', "~1");
+    utf8_percent_encode(&escaped, RESERVED).to_string()
 }
 
 /// Everything but RFC 3986's unreserved characters.
@@ -122,7 +118,7 @@ fn inline(object: &SchemaObject) -> Value {
     for (key, value) in numbers {
         if let Some(value) = value {
             // The spec's bound wins over the format's, which only says
-            // what the Rust type can hold.
+            // how large the integer may be.
             out.insert(key.to_owned(), Value::Number(value.clone()));
         }
     }
@@ -206,31 +202,6 @@ pub fn integer_bounds(format: &str) -> Option<(i64, Option<i64>)> {
         "uint64" => (0, None),
         _ => return None,
     })
-}
-
-/// A checker of values against `schema`, its references resolved in `defs`.
-pub fn validator(schema: &Value, defs: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&standalone(schema, defs))
-        .map_err(|err| err.to_string())
-}
-
-/// Says why `value` does not fit, one line per mismatch, or nothing.
-pub fn mismatches(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
-    validator
-        .iter_errors(value)
-        .map(|err| {
-            let at = err.instance_path().as_str();
-            let at = if at.is_empty() { "the value" } else { at };
-            // jsonschema's message quotes the value, which may be long.
-            let mut text = err.to_string();
-            if text.chars().count() > 160 {
-                text = text.chars().take(160).chain("…".chars()).collect();
-            }
-            format!("{at}: {text}")
-        })
-        .collect()
 }
 
 /// A value that fits `schema`, for the page to send when a spec gives no
@@ -347,6 +318,7 @@ fn definition_name(reference: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::conform::Validators;
     use std::path::Path;
 
     fn document_of(yaml: &str) -> Value {
@@ -357,28 +329,28 @@ mod tests {
     #[test]
     fn names_become_references_that_resolve_whatever_they_hold() {
         let doc = document_of(
-            "gateway: t\nschemas:\n  'a/b c~%': { type: string, minLength: 2 }\n  Dto: { type: object, properties: { x: 'a/b c~%' }, required: [x] }\nevents:\n  e: { payload: Dto }\n",
+            "gateway: t\nschemas:\n  'a/b c~%': { type: string, minLength: 2 }\n  Dto: { type: object, properties: { x: 'a/b c~%' }, required: [x] }\nevents:\n  'e/~ %é': { payload: Dto }\n",
         );
-        let schema = &doc["events"]["e"];
+        let schema = &doc["events"]["e/~ %é"];
         assert_eq!(schema, &json!({ "$ref": "#/$defs/Dto" }));
-        let check = validator(schema, &doc["$defs"]).expect("compiles");
-        assert!(check.is_valid(&json!({ "x": "ok" })));
+        let mut check = Validators::new(doc.clone());
+        assert!(check.fits("events", "e/~ %é", &json!({ "x": "ok" })));
         assert!(
-            !check.is_valid(&json!({ "x": "k" })),
-            "minLength through the odd name"
+            !check.fits("events", "e/~ %é", &json!({ "x": "k" })),
+            "minLength through the odd names"
         );
     }
 
     #[test]
-    fn integer_formats_bound_what_the_rust_type_holds() {
+    fn integer_formats_bound_what_the_integer_holds() {
         let doc = document_of(
             "gateway: t\nevents:\n  e: { payload: { type: integer, format: int32 } }\n  f: { payload: { type: integer, format: uint64, minimum: 5 } }\n",
         );
-        let int32 = validator(&doc["events"]["e"], &doc["$defs"]).expect("compiles");
-        assert!(int32.is_valid(&json!(2_147_483_647)));
-        assert!(!int32.is_valid(&json!(2_147_483_648_i64)));
-        let at_least_5 = validator(&doc["events"]["f"], &doc["$defs"]).expect("compiles");
-        assert!(!at_least_5.is_valid(&json!(4)));
+        let mut validators = Validators::new(doc.clone());
+        assert!(validators.fits("events", "e", &json!(2_147_483_647)));
+        assert!(!validators.fits("events", "e", &json!(2_147_483_648_i64)));
+        assert!(!validators.fits("events", "f", &json!(4)));
+        assert!(validators.fits("events", "f", &json!(5)));
     }
 
     #[test]
@@ -386,10 +358,10 @@ mod tests {
         let doc = document_of(
             "gateway: t\nevents:\n  e: { payload: { type: string, format: email, nullable: true } }\n",
         );
-        let check = validator(&doc["events"]["e"], &doc["$defs"]).expect("compiles");
-        assert!(check.is_valid(&Value::Null));
-        assert!(check.is_valid(&json!("a@example.com")));
-        assert!(!check.is_valid(&json!("not an address")));
+        let mut check = Validators::new(doc.clone());
+        assert!(check.fits("events", "e", &Value::Null));
+        assert!(check.fits("events", "e", &json!("a@example.com")));
+        assert!(!check.fits("events", "e", &json!("not an address")));
     }
 
     #[test]
@@ -402,7 +374,6 @@ mod tests {
             made,
             json!({ "n": 10, "s": "te", "c": "red", "id": "00000000-0000-4000-8000-000000000000", "tags": ["text", "text"] })
         );
-        let check = validator(&doc["events"]["e"], &doc["$defs"]).expect("compiles");
-        assert!(check.is_valid(&made));
+        assert!(Validators::new(doc.clone()).fits("events", "e", &made));
     }
 }
