@@ -8,6 +8,7 @@
 //! and not another; integral numbers written as floats read as integers.
 //! docs/host.md says what a client sees in each case.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -127,6 +128,28 @@ async fn ack(ws: &mut WsClient, ns: &str, id: u64) -> serde_json::Value {
             return args[0].clone();
         }
     }
+}
+
+/// The next `count` acks on `ns`, by id: concurrent handlers and refusals
+/// answered at once may ack in any order.
+async fn acks(ws: &mut WsClient, ns: &str, count: usize) -> BTreeMap<u64, serde_json::Value> {
+    let prefix = if ns == "/" {
+        "43".to_owned()
+    } else {
+        format!("43{ns},")
+    };
+    let mut answers = BTreeMap::new();
+    while answers.len() < count {
+        let frame = next_text(ws).await.expect("the connection stays up");
+        if let Some(rest) = frame.strip_prefix(&prefix)
+            && let Some(open) = rest.find('[')
+            && let Ok(id) = rest[..open].parse()
+        {
+            let args: serde_json::Value = serde_json::from_str(&rest[open..]).expect("ack JSON");
+            answers.insert(id, args[0].clone());
+        }
+    }
+    answers
 }
 
 /// The process's resident set and its peak, in KiB.
@@ -530,4 +553,50 @@ fn http(port: u16, request: &str) -> (u16, Vec<(String, String)>, String) {
         .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
         .collect();
     (status, headers, body.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_says_rate_limited_past_its_declared_rate() {
+    // specs/chat.yaml: `say` at 5/s, 10 at once.
+    let server = GatewayProcess::start_program(env!("CARGO_BIN_EXE_generated-host"), &[]);
+    let mut talker = connect(server.port, "/chat").await;
+    let mut calm = connect(server.port, "/chat").await;
+    for ws in [&mut talker, &mut calm] {
+        ws.send(emit(
+            "/chat",
+            1,
+            "join",
+            &serde_json::json!({ "room": "r" }),
+        ))
+        .await
+        .unwrap();
+        assert_eq!(ack(ws, "/chat", 1).await, "joined r");
+    }
+    let say = serde_json::json!({ "room": "r", "text": "hi" });
+    for id in 2..=16 {
+        talker.send(emit("/chat", id, "say", &say)).await.unwrap();
+    }
+    // Refusals are answered at once, acks once handled: in any order.
+    let answers = acks(&mut talker, "/chat", 15).await;
+    let mut refused = 0;
+    for answer in answers.values() {
+        if answer == "sent" {
+            continue;
+        }
+        assert_eq!(answer["code"], "rate_limited", "{answer}");
+        assert!(
+            answer["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0),
+            "{answer}"
+        );
+        refused += 1;
+    }
+    // 10 at once, then one every 200 ms: of 15 sent at once, most of the
+    // last five are refused.
+    assert!(refused >= 3, "{refused} refused");
+    calm.send(emit("/chat", 2, "say", &say)).await.unwrap();
+    assert_eq!(
+        ack(&mut calm, "/chat", 2).await,
+        "sent",
+        "another client has its own budget"
+    );
 }

@@ -48,6 +48,8 @@ pub struct Gateway {
     pub on_connect: Vec<Emission>,
     pub on_disconnect: Vec<Emission>,
     pub connect_guard: Option<ConnectGuard>,
+    /// How often each socket may send any of the gateway's events.
+    pub rate: Option<Rate>,
     /// The JSON Schema of every payload and server event's data
     /// ([`schema::document`]): the contract's constraints.
     pub schema: Value,
@@ -80,6 +82,30 @@ pub struct Event {
     /// the ack.
     pub emits: Vec<Emission>,
     pub replies: Vec<Emission>,
+    /// How often each socket may send it.
+    pub rate: Option<Rate>,
+}
+
+/// A rate limit per socket: `count` messages per `per_ms` milliseconds,
+/// `burst` at once; a socket refused more than `disconnect_after` times
+/// within one period is disconnected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: u32,
+    pub per_ms: u64,
+    pub burst: u32,
+    pub disconnect_after: Option<u32>,
+}
+
+impl From<crate::spec::Rate> for Rate {
+    fn from(rate: crate::spec::Rate) -> Self {
+        Self {
+            count: rate.limit.count,
+            per_ms: rate.limit.per_ms,
+            burst: rate.burst.unwrap_or(rate.limit.count),
+            disconnect_after: rate.disconnect_after,
+        }
+    }
 }
 
 /// What an event answers through the client's ack callback.
@@ -232,6 +258,7 @@ pub fn check(spec: &Spec, file: &SpecFile, spec_path: &str) -> Checked {
         on_connect: contract.on_connect,
         on_disconnect: contract.on_disconnect,
         connect_guard: contract.connect_guard,
+        rate: spec.rate.map(Rate::from),
         schema: document,
         server_index,
     };

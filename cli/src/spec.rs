@@ -50,6 +50,10 @@ pub struct Spec {
     /// Who may connect: checked on the handshake, before any event.
     #[serde(default)]
     pub connect_guard: Option<ConnectGuard>,
+    /// How often each socket may send any of the gateway's events, all
+    /// counted together (`100/s`, or `{ limit: 100/s, burst, disconnect_after }`).
+    #[serde(default)]
+    pub rate: Option<Rate>,
 }
 
 /// A connect guard on bearer tokens.
@@ -127,6 +131,11 @@ pub struct Event {
     /// A room the sender leaves before the emissions; may interpolate.
     #[serde(default)]
     pub leave: Option<String>,
+    /// How often each socket may send this event (`20/s`, or
+    /// `{ limit: 20/s, burst: 40, disconnect_after: 100 }`); past it a
+    /// message is answered `rate_limited` and not handled.
+    #[serde(default)]
+    pub rate: Option<Rate>,
 }
 
 /// An event sent back to the sender.
@@ -236,6 +245,132 @@ impl JsonSchema for Delay {
             "description": "A delay counted from the request: a number and a unit (ms, s, m, h), at most 1h.",
             "pattern": "^[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|min|h)$",
             "examples": ["500ms", "2s", "1.5s", "1m"]
+        })
+    }
+}
+
+/// A rate limit: `20/s`, or a map with the `limit` and, optionally, the
+/// `burst` a socket may send at once and the refusals within one period
+/// past which it is disconnected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub limit: PerPeriod,
+    pub burst: Option<u32>,
+    pub disconnect_after: Option<u32>,
+}
+
+/// `count` messages per `per_ms` milliseconds: `20/s`, `100/min`, `5/10s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerPeriod {
+    pub count: u32,
+    pub per_ms: u64,
+}
+
+impl PerPeriod {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let unreadable = || {
+            format!(
+                "cannot read the rate {text:?}: write a count of messages per period, like 20/s, 100/min or 5/10s"
+            )
+        };
+        let (count, period) = text.trim().split_once('/').ok_or_else(unreadable)?;
+        let count: u32 = count.trim().parse().map_err(|_| unreadable())?;
+        if count == 0 {
+            return Err(format!(
+                "the rate {text:?} allows no message: count 1 or more per period"
+            ));
+        }
+        let period = period.trim();
+        let per_ms = match period {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" | "min" => 60_000,
+            "h" => 3_600_000,
+            _ => Delay::parse(period).map_err(|_| unreadable())?.0,
+        };
+        if per_ms == 0 {
+            return Err(format!("the rate {text:?} has an empty period"));
+        }
+        Ok(Self { count, per_ms })
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RateVisitor;
+
+        impl<'de> Visitor<'de> for RateVisitor {
+            type Value = Rate;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a rate such as 20/s, or a map with `limit`, `burst` and `disconnect_after`",
+                )
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Rate, E> {
+                Ok(Rate {
+                    limit: PerPeriod::parse(text).map_err(E::custom)?,
+                    burst: None,
+                    disconnect_after: None,
+                })
+            }
+
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Rate, M::Error> {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Full {
+                    limit: String,
+                    #[serde(default)]
+                    burst: Option<u32>,
+                    #[serde(default)]
+                    disconnect_after: Option<u32>,
+                }
+                let full = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                if full.burst == Some(0) || full.disconnect_after == Some(0) {
+                    return Err(de::Error::custom(
+                        "`burst` and `disconnect_after` count 1 or more messages",
+                    ));
+                }
+                Ok(Rate {
+                    limit: PerPeriod::parse(&full.limit).map_err(de::Error::custom)?,
+                    burst: full.burst,
+                    disconnect_after: full.disconnect_after,
+                })
+            }
+        }
+
+        deserializer.deserialize_any(RateVisitor)
+    }
+}
+
+impl JsonSchema for Rate {
+    fn schema_name() -> Cow<'static, str> {
+        "Rate".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> schemars::Schema {
+        let limit = json_schema!({
+            "type": "string",
+            "description": "A count of messages per period: 20/s, 100/min, 5/10s.",
+            "pattern": "^\\s*[0-9]+\\s*/\\s*([0-9]+(\\.[0-9]+)?\\s*)?(ms|s|m|min|h)\\s*$",
+            "examples": ["20/s", "100/min"]
+        });
+        json_schema!({
+            "description": "How often one socket may send: past it, a message is answered `rate_limited` and not handled.",
+            "oneOf": [
+                limit,
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["limit"],
+                    "properties": {
+                        "limit": limit,
+                        "burst": { "type": "integer", "minimum": 1, "description": "How many messages may come at once (default: the limit's count)." },
+                        "disconnect_after": { "type": "integer", "minimum": 1, "description": "Refusals within one period past which the socket is disconnected." }
+                    }
+                }
+            ]
         })
     }
 }
@@ -836,6 +971,42 @@ mod tests {
         assert_eq!(spec.events["findAllAaa"].reply[0].after, Some(Delay(2000)));
         let names: Vec<_> = spec.events.keys().collect();
         assert_eq!(names, ["findOneAaa", "findAllAaa"], "spec order is kept");
+    }
+
+    #[test]
+    fn rates_read_as_people_write_them() {
+        for (text, count, per_ms) in [
+            ("20/s", 20, 1_000),
+            ("100/min", 100, 60_000),
+            (" 5 / h ", 5, 3_600_000),
+            ("5/10s", 5, 10_000),
+            ("1/500ms", 1, 500),
+        ] {
+            assert_eq!(
+                PerPeriod::parse(text),
+                Ok(PerPeriod { count, per_ms }),
+                "{text}"
+            );
+        }
+        for bad in ["20", "20/sec", "0/s", "x/s", "20/0s", "-1/s", "20/"] {
+            assert!(PerPeriod::parse(bad).is_err(), "{bad} should be refused");
+        }
+        let spec = parse_str(
+            "gateway: g\nrate: 100/s\nevents:\n  say:\n    rate: { limit: 20/s, burst: 40, disconnect_after: 100 }\n",
+        )
+        .unwrap();
+        assert_eq!(spec.rate.map(|rate| rate.limit.count), Some(100));
+        let say = spec.events["say"].rate.unwrap();
+        assert_eq!(
+            (say.limit.per_ms, say.burst, say.disconnect_after),
+            (1_000, Some(40), Some(100))
+        );
+        let bad = parse_str("gateway: g\nevents:\n  say:\n    rate: 20/sec\n").unwrap_err();
+        let shown = bad.to_string();
+        assert!(
+            shown.contains("cannot read the rate") && shown.contains(":4:"),
+            "{shown}"
+        );
     }
 
     #[test]

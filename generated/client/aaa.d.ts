@@ -38,6 +38,15 @@ export interface GuardError {
   message: string;
 }
 
+/** The answer to a message over its rate limit: send it again after `retry_after_ms` (docs/errors.md). */
+export interface RateLimitedError {
+  status: "error";
+  code: "rate_limited";
+  event: string;
+  message: string;
+  retry_after_ms: number;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: "error";
@@ -51,7 +60,7 @@ export interface PayloadError {
 export interface ServerToClientEvents {
   /** The lesson's one server event, a number or a message. */
   "guang": (data: GuangData) => void;
-  "exception": (data: PayloadError | GuardError) => void;
+  "exception": (data: PayloadError | GuardError | RateLimitedError) => void;
 }
 
 /** What clients may emit: `socket.emit(event, payload, ack)`. */

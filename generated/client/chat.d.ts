@@ -51,6 +51,15 @@ export interface GuardError {
   message: string;
 }
 
+/** The answer to a message over its rate limit: send it again after `retry_after_ms` (docs/errors.md). */
+export interface RateLimitedError {
+  status: "error";
+  code: "rate_limited";
+  event: string;
+  message: string;
+  retry_after_ms: number;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: "error";
@@ -72,15 +81,15 @@ export interface ServerToClientEvents {
   "typing": (data: Presence) => void;
   /** Someone who shares a room with you went away. */
   "away": (data: AwayData) => void;
-  "exception": (data: PayloadError | GuardError) => void;
+  "exception": (data: PayloadError | GuardError | RateLimitedError) => void;
 }
 
 /** What clients may emit: `socket.emit(event, payload, ack)`. */
 export interface ClientToServerEvents {
   "join": (payload: RoomRequest, ack: (response: string | PayloadError) => void) => void;
   "leave": (payload: RoomRequest, ack: (response: string | PayloadError) => void) => void;
-  /** Only members of a room may say something to it. */
-  "say": (payload: Message, ack: (response: string | PayloadError | GuardError) => void) => void;
+  /** Only members of a room may say something to it, 5 times a second (10 at once); a client refused 50 times within a second is disconnected. */
+  "say": (payload: Message, ack: (response: string | PayloadError | GuardError | RateLimitedError) => void) => void;
   "typing": (payload: RoomRequest, ack?: (error: PayloadError) => void) => void;
   "away": () => void;
 }

@@ -138,7 +138,7 @@ pub trait ChatService: Send + Sync + 'static {
         async move { format!("left {}", payload.room) }
     }
 
-    /// Only members of a room may say something to it.
+    /// Only members of a room may say something to it, 5 times a second (10 at once); a client refused 50 times within a second is disconnected.
     ///
     /// `say`: acks "sent".
     fn say(
@@ -191,6 +191,12 @@ pub fn gateway<S: ChatService>(service: S) -> Gateway {
             on_typing(events);
             on_away(events);
         })
+        .rate_limit(
+            "say",
+            gatesmith_runtime::Rate::new(5, std::time::Duration::from_millis(1000))
+                .burst(10)
+                .disconnect_after(50),
+        )
         .on_connect(|service, cx| async move {
             ChatService::handle_connection(&*service, &cx).await;
         })

@@ -185,6 +185,7 @@ impl Pass<'_, '_, '_> {
             leave,
             emits,
             replies,
+            rate: event.rate.map(super::Rate::from),
         }
     }
 

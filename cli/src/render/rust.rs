@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use super::{Backend, Output, RenderError, header, schema_file, specs_of};
 use crate::diagnostic::Problem;
-use crate::model::{Ack, Emission, Event, Field, Gateway, Sent, Shape, To, Ty, TypeDef, TypeId};
+use crate::model::{
+    Ack, Emission, Event, Field, Gateway, Rate, Sent, Shape, To, Ty, TypeDef, TypeId,
+};
 
 mod doc;
 mod expr;
@@ -175,6 +177,8 @@ struct EventView {
     join: Option<String>,
     leave: Option<String>,
     emissions: Vec<EmissionView>,
+    /// The event's rate limit: a `gatesmith_runtime::Rate` expression.
+    rate: Option<String>,
 }
 
 /// One emission, for the template's `emission` macro.
@@ -266,6 +270,7 @@ fn gateway_context(gateway: &Gateway, names: &Names) -> TemplateValue {
                     .collect();
                 pairs.join(", ")
             }),
+            rate => gateway.rate.map(rate_expr),
             // Whether the module declares a struct or an enum, which
             // derive serde's traits.
             derives => (gateway.types.iter()).any(|(_, def)| !matches!(def.shape, Shape::Alias(_))),
@@ -279,6 +284,21 @@ fn gateway_context(gateway: &Gateway, names: &Names) -> TemplateValue {
         on_connect => statements(&gateway.on_connect),
         on_disconnect => statements(&gateway.on_disconnect),
     }
+}
+
+/// `rate` as the runtime's `Rate`: one expression.
+fn rate_expr(rate: Rate) -> String {
+    let mut expr = format!(
+        "gatesmith_runtime::Rate::new({}, std::time::Duration::from_millis({}))",
+        rate.count, rate.per_ms
+    );
+    if rate.burst != rate.count {
+        expr.push_str(&format!(".burst({})", rate.burst));
+    }
+    if let Some(refusals) = rate.disconnect_after {
+        expr.push_str(&format!(".disconnect_after({refusals})"));
+    }
+    expr
 }
 
 fn module_doc(gateway: &Gateway) -> String {
@@ -394,6 +414,7 @@ fn event_view(event: &Event, gateway: &Gateway, exprs: &Exprs<'_>) -> EventView 
         guard_room: event.guard.room.as_ref().map(|room| exprs.room_ref(room)),
         join: event.join.as_ref().map(|room| exprs.room_ref(room)),
         leave: event.leave.as_ref().map(|room| exprs.room_ref(room)),
+        rate: event.rate.map(rate_expr),
         emissions: (event.emits.iter().chain(&event.replies))
             .map(|emission| emission_view(emission, gateway, exprs))
             .collect(),

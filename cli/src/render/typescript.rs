@@ -69,7 +69,10 @@ impl Typings {
         out.push_str("export interface ServerToClientEvents {\n");
         for event in &gateway.server_events {
             let (data, reply) = match &event.kind {
-                _ if event.name == "exception" => ("PayloadError | GuardError".to_owned(), None),
+                _ if event.name == "exception" => (
+                    "PayloadError | GuardError | RateLimitedError".to_owned(),
+                    None,
+                ),
                 Sent::Declared { data, reply, .. } => (
                     data.as_ref()
                         .map_or("null".to_owned(), |ty| self.ts_type(ty)),
@@ -103,14 +106,15 @@ impl Typings {
             out.push_str(&format!(
                 "  {}: {};\n",
                 quoted(&event.name),
-                self.emit_signature(event)
+                self.emit_signature(event, gateway.rate.is_some())
             ));
         }
         out.push_str("}\n");
         out
     }
 
-    fn emit_signature(&self, event: &Event) -> String {
+    /// `gateway_rated`: the gateway limits all its events' rate.
+    fn emit_signature(&self, event: &Event, gateway_rated: bool) -> String {
         let mut params = Vec::new();
         if let Some(payload) = &event.payload {
             params.push(format!("payload: {}", self.ts_type(payload)));
@@ -126,6 +130,9 @@ impl Typings {
         }
         if event.guard.is_some() {
             errors.push("GuardError");
+        }
+        if event.rate.is_some() || gateway_rated {
+            errors.push("RateLimitedError");
         }
         let answers = |ok: Option<String>| {
             ok.into_iter()
@@ -210,6 +217,15 @@ export interface GuardError {
   code: \"forbidden\";
   event: string;
   message: string;
+}
+
+/** The answer to a message over its rate limit: send it again after `retry_after_ms` (docs/errors.md). */
+export interface RateLimitedError {
+  status: \"error\";
+  code: \"rate_limited\";
+  event: string;
+  message: string;
+  retry_after_ms: number;
 }
 
 /** The answer to a payload that does not fit its event (docs/errors.md). */

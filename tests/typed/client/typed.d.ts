@@ -67,6 +67,15 @@ export interface GuardError {
   message: string;
 }
 
+/** The answer to a message over its rate limit: send it again after `retry_after_ms` (docs/errors.md). */
+export interface RateLimitedError {
+  status: "error";
+  code: "rate_limited";
+  event: string;
+  message: string;
+  retry_after_ms: number;
+}
+
 /** The answer to a payload that does not fit its event (docs/errors.md). */
 export interface PayloadError {
   status: "error";
@@ -84,7 +93,7 @@ export interface ServerToClientEvents {
   "ticket": (data: TicketData) => void;
   /** A question the server asks the sender; its ack callback answers yes or no. */
   "confirm": (data: ConfirmData, ack: (reply: boolean) => void) => void;
-  "exception": (data: PayloadError | GuardError) => void;
+  "exception": (data: PayloadError | GuardError | RateLimitedError) => void;
 }
 
 /** What clients may emit: `socket.emit(event, payload, ack)`. */
