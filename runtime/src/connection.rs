@@ -14,18 +14,17 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::task::AtomicWaker;
 use socketioxide::socket::Sid;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
-use crate::session::{Session, Sessions};
+use crate::session::{Link, Session, Sessions};
 
 /// What the host knows of one accepted connection; every request it
 /// carries has it in its extensions.
@@ -37,13 +36,8 @@ pub(crate) struct Connection {
     /// For a WebSocket upgraded from long-polling: the session its request
     /// named, looked up on the first read after its namespaces joined.
     upgrade_of: OnceLock<Sid>,
-    /// Set once the host has decided to end the connection.
-    ended: AtomicBool,
-    /// Since when a write has been waiting for the peer, in
-    /// [`crate::throttle::millis`]; 0 when none is.
-    backlog_since: AtomicU64,
-    reader: AtomicWaker,
-    writer: AtomicWaker,
+    /// What the session may do to this connection and know of it.
+    link: Arc<Link>,
 }
 
 impl Connection {
@@ -52,16 +46,13 @@ impl Connection {
             sessions,
             session: OnceLock::new(),
             upgrade_of: OnceLock::new(),
-            ended: AtomicBool::new(false),
-            backlog_since: AtomicU64::new(0),
-            reader: AtomicWaker::new(),
-            writer: AtomicWaker::new(),
+            link: Arc::default(),
         })
     }
 
     /// Notes that this connection carries `session`'s WebSocket.
-    pub(crate) fn carries(self: &Arc<Self>, session: &Arc<Session>) {
-        session.runs_on(self);
+    pub(crate) fn carries(&self, session: &Arc<Session>) {
+        session.runs_on(&self.link);
         let _ = self.session.set(Arc::clone(session));
     }
 
@@ -71,31 +62,13 @@ impl Connection {
     }
 
     /// The session this connection carries, if it carries one.
-    fn session(self: &Arc<Self>) -> Option<&Arc<Session>> {
+    fn session(&self) -> Option<&Arc<Session>> {
         if let Some(session) = self.session.get() {
             return Some(session);
         }
         let session = self.sessions.get(*self.upgrade_of.get()?)?;
         self.carries(&session);
         self.session.get()
-    }
-
-    /// Ends the connection: its reads and writes fail from now on, and its
-    /// close resets it at once rather than waiting for unread data to go.
-    pub(crate) fn end(&self) {
-        self.ended.store(true, Ordering::Release);
-        self.reader.wake();
-        self.writer.wake();
-    }
-
-    /// Whether a write is waiting for the peer to read: the peer is not
-    /// keeping up with what it is sent.
-    pub(crate) fn is_backlogged(&self) -> bool {
-        self.backlog_since.load(Ordering::Acquire) != 0
-    }
-
-    fn is_ended(&self) -> bool {
-        self.ended.load(Ordering::Acquire)
     }
 }
 
@@ -142,11 +115,12 @@ impl GuardedIo {
     /// A write waits for the peer: starts the write timeout if it is not
     /// running, and ends the connection once it has run out.
     fn wait_for_peer(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        self.connection.writer.register(cx.waker());
+        self.connection.link.writer.register(cx.waker());
         let timeout = self.write_timeout;
         let connection = &self.connection;
         let deadline = self.backlog.get_or_insert_with(|| {
             connection
+                .link
                 .backlog_since
                 .store(crate::throttle::millis(), Ordering::Release);
             Box::pin(tokio::time::sleep(timeout))
@@ -159,7 +133,7 @@ impl GuardedIo {
                 session = ?self.connection.session.get().map(|session| session.id)
             );
             self.connection.sessions.slow_consumers.inc();
-            self.connection.end();
+            self.connection.link.end();
             return Poll::Ready(self.ended());
         }
         Poll::Pending
@@ -169,7 +143,10 @@ impl GuardedIo {
     /// next write that waits.
     fn progressed(&mut self) {
         if self.backlog.take().is_some() {
-            self.connection.backlog_since.store(0, Ordering::Release);
+            self.connection
+                .link
+                .backlog_since
+                .store(0, Ordering::Release);
         }
     }
 }
@@ -181,8 +158,8 @@ impl AsyncRead for GuardedIo {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.connection.reader.register(cx.waker());
-        if this.connection.is_ended() {
+        this.connection.link.reader.register(cx.waker());
+        if this.connection.link.is_ended() {
             return Poll::Ready(Err(this.ended()));
         }
         if let Some(session) = this.connection.session()
@@ -201,7 +178,7 @@ impl AsyncWrite for GuardedIo {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.connection.is_ended() {
+        if this.connection.link.is_ended() {
             return Poll::Ready(Err(this.ended()));
         }
         match Pin::new(&mut this.tcp).poll_write(cx, buf) {
@@ -220,7 +197,7 @@ impl AsyncWrite for GuardedIo {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.connection.is_ended() {
+        if this.connection.link.is_ended() {
             return Poll::Ready(Err(this.ended()));
         }
         match Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs) {
@@ -239,7 +216,7 @@ impl AsyncWrite for GuardedIo {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.connection.is_ended() {
+        if this.connection.link.is_ended() {
             return Poll::Ready(Err(this.ended()));
         }
         match Pin::new(&mut this.tcp).poll_flush(cx) {
@@ -254,7 +231,7 @@ impl AsyncWrite for GuardedIo {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.connection.is_ended() {
+        if this.connection.link.is_ended() {
             return Poll::Ready(Err(this.ended()));
         }
         match Pin::new(&mut this.tcp).poll_shutdown(cx) {

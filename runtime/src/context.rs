@@ -467,9 +467,7 @@ fn drop_full_recipients<A: Adapter>(
     let mut dropped = 0;
     for recipient in recipients {
         if let Some(behind) = sessions.get(recipient.id)
-            && behind
-                .transport()
-                .is_some_and(|connection| connection.is_backlogged())
+            && behind.transport().is_some_and(|link| link.is_backlogged())
         {
             behind.drop_slow_consumer("a broadcast");
             dropped += 1;

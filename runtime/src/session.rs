@@ -9,7 +9,7 @@
 //! the WebSocket connection it runs on ([`crate::connection`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::Waker;
 use std::time::Duration;
@@ -19,8 +19,6 @@ use prometheus_client::metrics::counter::Counter;
 use socketioxide::socket::Sid;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
-use crate::connection::Connection;
-
 /// One client's session.
 #[derive(Debug)]
 pub(crate) struct Session {
@@ -28,7 +26,7 @@ pub(crate) struct Session {
     gate: Arc<Gate>,
     /// The WebSocket connection the session runs on, once it has one: the
     /// host closes it to drop a client that cannot keep up.
-    transport: Mutex<Weak<Connection>>,
+    transport: Mutex<Weak<Link>>,
     write_timeout: Duration,
     registry: Weak<Sessions>,
 }
@@ -38,13 +36,13 @@ impl Session {
         &self.gate
     }
 
-    /// Notes that the session runs on `connection` from now on.
-    pub(crate) fn runs_on(&self, connection: &Arc<Connection>) {
-        *self.transport.lock().unwrap_or_else(|p| p.into_inner()) = Arc::downgrade(connection);
+    /// Notes that the session runs on the connection of `link` from now on.
+    pub(crate) fn runs_on(&self, link: &Arc<Link>) {
+        *self.transport.lock().unwrap_or_else(|p| p.into_inner()) = Arc::downgrade(link);
     }
 
     /// The WebSocket connection the session runs on, if it has one.
-    pub(crate) fn transport(&self) -> Option<Arc<Connection>> {
+    pub(crate) fn transport(&self) -> Option<Arc<Link>> {
         self.transport
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -67,7 +65,7 @@ impl Session {
     /// engine.io when its next ping finds the queue full.
     pub(crate) fn drop_slow_consumer(&self, what: &'static str) {
         match self.transport() {
-            Some(connection) => {
+            Some(link) => {
                 if let Some(registry) = self.registry() {
                     registry.slow_consumers.inc();
                 }
@@ -77,7 +75,7 @@ impl Session {
                     session = %self.id,
                     what
                 );
-                connection.end();
+                link.end();
             }
             None => crate::throttle::log!(
                 warn,
@@ -86,6 +84,39 @@ impl Session {
                 what
             ),
         }
+    }
+}
+
+/// What a session may do to the connection it runs on, and know of it:
+/// the connection ([`crate::connection`]) reads and sets it as it goes.
+#[derive(Debug, Default)]
+pub(crate) struct Link {
+    /// Set once the host has decided to end the connection.
+    ended: AtomicBool,
+    /// Since when a write has been waiting for the peer, in
+    /// [`crate::throttle::millis`]; 0 when none is.
+    pub(crate) backlog_since: AtomicU64,
+    pub(crate) reader: AtomicWaker,
+    pub(crate) writer: AtomicWaker,
+}
+
+impl Link {
+    /// Ends the connection: its reads and writes fail from now on, and its
+    /// close resets it at once rather than waiting for unread data to go.
+    pub(crate) fn end(&self) {
+        self.ended.store(true, Ordering::Release);
+        self.reader.wake();
+        self.writer.wake();
+    }
+
+    pub(crate) fn is_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+
+    /// Whether a write is waiting for the peer to read: the peer is not
+    /// keeping up with what it is sent.
+    pub(crate) fn is_backlogged(&self) -> bool {
+        self.backlog_since.load(Ordering::Acquire) != 0
     }
 }
 
