@@ -88,7 +88,7 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   "join": (payload: RoomRequest, ack: (response: string | PayloadError) => void) => void;
   "leave": (payload: RoomRequest, ack: (response: string | PayloadError) => void) => void;
-  /** Only members of a room may say something to it, 5 times a second (10 at once); a client refused 50 times within a second is disconnected. */
+  /** Only members of a room may say something to it, 20 times a second (40 at once); a client refused 200 times within a second is disconnected. */
   "say": (payload: Message, ack: (response: string | PayloadError | GuardError | RateLimitedError) => void) => void;
   "typing": (payload: RoomRequest, ack?: (error: PayloadError) => void) => void;
   "away": () => void;

@@ -138,7 +138,7 @@ pub trait ChatService: Send + Sync + 'static {
         async move { format!("left {}", payload.room) }
     }
 
-    /// Only members of a room may say something to it, 5 times a second (10 at once); a client refused 50 times within a second is disconnected.
+    /// Only members of a room may say something to it, 20 times a second (40 at once); a client refused 200 times within a second is disconnected.
     ///
     /// `say`: acks "sent".
     fn say(
@@ -193,9 +193,9 @@ pub fn gateway<S: ChatService>(service: S) -> Gateway {
         })
         .rate_limit(
             "say",
-            gatesmith_runtime::Rate::new(5, std::time::Duration::from_millis(1000))
-                .burst(10)
-                .disconnect_after(50),
+            gatesmith_runtime::Rate::new(20, std::time::Duration::from_millis(1000))
+                .burst(40)
+                .disconnect_after(200),
         )
         .on_connect(|service, cx| async move {
             ChatService::handle_connection(&*service, &cx).await;

@@ -13,7 +13,7 @@ use socketioxide::socket::Socket;
 
 use crate::delivery::{Failed, when_room};
 use crate::metrics::EventMetrics;
-use crate::session::Session;
+use crate::session::{Session, Ticket};
 use crate::validate::Violation;
 
 /// Where the answer to one message goes: its ack, when the client passed
@@ -25,6 +25,10 @@ pub struct Reply<A: Adapter> {
     /// Where the answer is counted, and when the message came; taken once
     /// counted.
     counted: Option<(Arc<EventMetrics>, Instant)>,
+    /// The message's place among its session's messages in flight: held
+    /// until the answer is queued, also when it waits for room, so that a
+    /// client that reads its answers slowly is held back too.
+    ticket: Option<Ticket>,
 }
 
 impl<A: Adapter> Reply<A> {
@@ -40,7 +44,14 @@ impl<A: Adapter> Reply<A> {
             ack_id,
             session,
             counted: Some((Arc::clone(metrics), received)),
+            ticket: None,
         }
+    }
+
+    /// The answer, holding the message's place in flight until it is queued.
+    pub(crate) fn holding(mut self, ticket: Ticket) -> Self {
+        self.ticket = Some(ticket);
+        self
     }
 
     /// Counts the message's outcome: handled (`None`) or refused with `code`.
@@ -86,7 +97,7 @@ impl<A: Adapter> Reply<A> {
 
     /// After `err`: sends `data` through `send` once the queue has room,
     /// or says why it cannot be sent.
-    fn retry<T, F>(self, what: &'static str, err: &SendError, data: &T, send: F)
+    fn retry<T, F>(mut self, what: &'static str, err: &SendError, data: &T, send: F)
     where
         T: Serialize + ?Sized,
         F: Fn(&Arc<Socket<A>>, &serde_json::Value) -> Result<(), SendError> + Send + 'static,
@@ -95,11 +106,16 @@ impl<A: Adapter> Reply<A> {
             Failed::Full => match serde_json::to_value(data) {
                 Ok(value) => {
                     let socket = Arc::clone(&self.socket);
+                    let ticket = self.ticket.take();
                     when_room(
                         SocketRef::from(Arc::clone(&self.socket)),
                         &self.session,
                         what,
-                        move |_| send(&socket, &value),
+                        move |_| {
+                            // Held while the answer waits, dropped with the task.
+                            let _in_flight = &ticket;
+                            send(&socket, &value)
+                        },
                     );
                 }
                 Err(err) => {

@@ -174,13 +174,15 @@ where
     fn call(&self, socket: Arc<Socket<A>>, mut value: Value, ack_id: Option<i64>) {
         let wiring = &self.wiring;
         let received = Instant::now();
+        let gate = Arc::clone(wiring.session.gate());
         let reply = Reply::new(
             Arc::clone(&socket),
             ack_id,
             Arc::clone(&wiring.session),
             &self.metrics,
             received,
-        );
+        )
+        .holding(gate.enter());
         let Some(in_flight) = admit(&wiring.in_flight) else {
             tracing::debug!(socket = %socket.id, event = self.event, "shutting down: message refused");
             return reply.error(ShuttingDown::CODE, &ShuttingDown::new(self.event));
@@ -199,8 +201,6 @@ where
             Ok(payload) => payload,
             Err(violations) => return PayloadError::new(self.event, violations).answer(reply),
         };
-        let gate = Arc::clone(wiring.session.gate());
-        let ticket = gate.enter();
         let turn = gate.try_turn();
         let cx = EventContext::new(
             A::peer(SocketRef::from(socket), wiring.io.clone()),
@@ -221,7 +221,7 @@ where
                 None => gate.turn().await,
             };
             answering_after_ack(handling).await;
-            drop((ticket, in_flight));
+            drop(in_flight);
         });
     }
 }
