@@ -1,5 +1,6 @@
 //! What Linux says about a process: CPU time from `/proc/PID/stat`, memory
-//! and threads from `/proc/PID/status`; and the generator's own file limit.
+//! (resident now and at its peak) and threads from `/proc/PID/status`; and
+//! the generator's own file limit.
 
 use std::fs;
 use std::io;
@@ -30,10 +31,13 @@ fn parse_stat(stat: &str) -> Option<(u64, u64)> {
     Some((utime, stime))
 }
 
-/// A process's resident memory and thread count.
+/// A process's resident memory, now and at its peak, and thread count.
 #[derive(Debug, Clone, Copy)]
 pub struct Status {
     pub rss_kib: u64,
+    /// `VmHWM`, the peak RSS since the process started: what a burst cost
+    /// shows here even after the memory went back to the allocator.
+    pub hwm_kib: u64,
     pub threads: u64,
 }
 
@@ -52,6 +56,7 @@ fn parse_status(status: &str) -> Option<Status> {
     Some(Status {
         // "VmRSS:	   12345 kB": kB here are KiB.
         rss_kib: field("VmRSS")?,
+        hwm_kib: field("VmHWM")?,
         threads: field("Threads")?,
     })
 }
@@ -101,9 +106,12 @@ mod tests {
 
     #[test]
     fn status_fields() {
-        let status = "Name:\tserver\nVmPeak:\t  9000 kB\nVmRSS:\t    5120 kB\nThreads:\t3\n";
+        let status = "Name:\tserver\nVmPeak:\t  9000 kB\nVmHWM:\t    6144 kB\nVmRSS:\t    5120 kB\nThreads:\t3\n";
         let parsed = parse_status(status).unwrap();
-        assert_eq!((parsed.rss_kib, parsed.threads), (5120, 3));
+        assert_eq!(
+            (parsed.rss_kib, parsed.hwm_kib, parsed.threads),
+            (5120, 6144, 3)
+        );
         assert!(parse_status("Name:\tx\n").is_none());
     }
 
