@@ -161,12 +161,14 @@ pub async fn flood(args: Args) -> Result<(), String> {
             }
         })
     };
-    // The server's CPU seconds, and the generator's own (its flooder
-    // included): a generator whose core is full adds to the latency it
-    // measures.
+    // The server's CPU seconds, the generator's own (its flooder included:
+    // a generator whose core is full adds to the latency it measures), and
+    // the machine's (others' builds on a shared machine take the server's
+    // or the generator's core for a scheduler tick, a few ms, at a time).
     let cpu = || {
         let server = pid.and_then(|pid| proc::cpu_seconds(&pid.to_string()).ok());
-        (server, proc::cpu_seconds("self").ok())
+        let machine = proc::machine_cpu_seconds().ok();
+        (server, proc::cpu_seconds("self").ok(), machine)
     };
     let at_start = sample("before connecting");
 
@@ -300,6 +302,16 @@ pub async fn flood(args: Args) -> Result<(), String> {
     let cpu_with = spent(cpu_flood.0, cpu_end.0);
     let loadgen_without = spent(cpu_measure.1, cpu_flood.1);
     let loadgen_with = spent(cpu_flood.1, cpu_end.1);
+    // What the machine ran besides the server and this generator.
+    let others = |machine: Option<f64>, server: Option<f64>, loadgen: Option<f64>| {
+        Some(round((machine? - server? - loadgen?).max(0.0), 3))
+    };
+    let others_without = others(
+        spent(cpu_measure.2, cpu_flood.2),
+        cpu_without,
+        loadgen_without,
+    );
+    let others_with = others(spent(cpu_flood.2, cpu_end.2), cpu_with, loadgen_with);
     let line = json!({
         "mode": "flood",
         "event": args.event,
@@ -344,6 +356,8 @@ pub async fn flood(args: Args) -> Result<(), String> {
         "server_cpu_s_with": cpu_with,
         "loadgen_cpu_s_without": loadgen_without,
         "loadgen_cpu_s_with": loadgen_with,
+        "others_cpu_s_without": others_without,
+        "others_cpu_s_with": others_with,
     });
 
     let micros = |v: Option<u64>| v.map_or("-".to_owned(), |v| format!("{v} µs"));
@@ -403,6 +417,10 @@ pub async fn flood(args: Args) -> Result<(), String> {
     }
     if let (Some(without), Some(with)) = (loadgen_without, loadgen_with) {
         human += &format!("\n  loadgen CPU {without:.2} s without, {with:.2} s with the flood");
+    }
+    if let (Some(without), Some(with)) = (others_without, others_with) {
+        human +=
+            &format!("\n  other processes' CPU {without:.2} s without, {with:.2} s with the flood");
     }
     if let Some(ack) = shared.sample_ack.get() {
         human += &format!("\n  a polite ack: {ack}");

@@ -1,6 +1,7 @@
 //! What Linux says about a process: CPU time from `/proc/PID/stat`, memory
-//! (resident now and at its peak) and threads from `/proc/PID/status`; and
-//! the generator's own file limit.
+//! (resident now and at its peak) and threads from `/proc/PID/status`; the
+//! whole machine's CPU time from `/proc/stat`; and the generator's own file
+//! limit.
 
 use std::fs;
 use std::io;
@@ -18,6 +19,27 @@ pub fn cpu_seconds(pid: &str) -> io::Result<f64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
     let (utime, stime) = parse_stat(&stat).ok_or_else(|| invalid(&format!("/proc/{pid}/stat")))?;
     Ok((utime + stime) as f64 / ticks_per_second())
+}
+
+/// User, nice and system CPU time of every process on the machine, all CPUs
+/// together, in seconds: less the server's and the generator's own, what
+/// others ran meanwhile (a neighbour's build on a shared machine). Interrupt
+/// time is left out: the loopback traffic of the benchmark itself is
+/// handled there, and charged to no process.
+pub fn machine_cpu_seconds() -> io::Result<f64> {
+    let stat = fs::read_to_string("/proc/stat")?;
+    let ticks = parse_machine(&stat).ok_or_else(|| invalid("/proc/stat"))?;
+    Ok(ticks as f64 / ticks_per_second())
+}
+
+/// The first line of `/proc/stat`: `cpu  user nice system idle …`.
+fn parse_machine(stat: &str) -> Option<u64> {
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let mut fields = line
+        .split_whitespace()
+        .map(|field| field.parse::<u64>().ok());
+    let (user, nice, system) = (fields.next()??, fields.next()??, fields.next()??);
+    Some(user + nice + system)
 }
 
 /// `utime` and `stime`, fields 14 and 15 of `/proc/PID/stat`. Field 2, the
@@ -116,8 +138,17 @@ mod tests {
     }
 
     #[test]
+    fn machine_time_is_user_nice_and_system() {
+        let stat = "cpu  824364 122 145712 213413 2016 0 17503 647 0 0\ncpu0 1 2 3 4\n";
+        assert_eq!(parse_machine(stat), Some(824364 + 122 + 145712));
+        assert_eq!(parse_machine("cpu0 1 2 3 4\n"), None);
+        assert_eq!(parse_machine("cpu  1 2\n"), None);
+    }
+
+    #[test]
     fn this_process_can_be_read() {
         assert!(cpu_seconds("self").unwrap() >= 0.0);
+        assert!(machine_cpu_seconds().unwrap() > 0.0);
         assert!(status(std::process::id()).unwrap().threads >= 1);
     }
 }
