@@ -398,7 +398,10 @@ def with_others_share(per_round: dict) -> dict:
     shared = {}
     for r, result in per_round.items():
         result = dict(result)
-        for window, length in (("without", result.get("duration_s")), ("with", result.get("with_window_s"))):
+        # The CPU readings with the flood span `cpu_with_window_s` (longer
+        # than the window when the flood's acks stalled).
+        with_span = result.get("cpu_with_window_s", result.get("with_window_s"))
+        for window, length in (("without", result.get("duration_s")), ("with", with_span)):
             cpu = result.get(f"others_cpu_s_{window}")
             if is_number(cpu) and is_number(length) and length > 0:
                 result[f"others_pct_{window}"] = 100 * cpu / length
