@@ -67,6 +67,12 @@ pub struct Args {
     /// missing acks lost, when none of them came for as long.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     ack_timeout: u64,
+    /// The flooder pauses 1 ms after every N acks it reads, as a client that
+    /// reads its acks slower than the server answers (0: it never pauses).
+    /// A server that bounds what a client has in flight must count the acks
+    /// waiting for that client's queue too.
+    #[arg(long, default_value_t = 0)]
+    flood_pause_every: u64,
     /// Seconds the flooder waits for all its acks before giving up.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     flood_timeout: u64,
@@ -148,6 +154,7 @@ pub async fn flood(args: Args) -> Result<(), String> {
             Some(args.flood_payload.as_deref().unwrap_or(&args.payload)),
         )?,
         messages: args.messages,
+        pause_every: args.flood_pause_every,
         ack_timeout: Duration::from_secs(args.ack_timeout),
         timeout: Duration::from_secs(args.flood_timeout),
     };
@@ -323,6 +330,7 @@ pub async fn flood(args: Args) -> Result<(), String> {
         "inflight": 1,
         "duration_s": args.duration,
         "messages": args.messages,
+        "flood_pause_every": args.flood_pause_every,
         "acks_without": without.acks,
         "acks_per_s_without": without.per_s,
         "p50_us_without": without.p50,
@@ -585,6 +593,8 @@ struct FloodPlan {
     /// The event's arguments, as JSON.
     args: String,
     messages: u64,
+    /// Pause 1 ms after this many acks read (0: never).
+    pause_every: u64,
     /// How long without an ack stalls the flood: a server that drops acks
     /// would otherwise keep it waiting for ever.
     ack_timeout: Duration,
@@ -703,6 +713,9 @@ async fn send_flood(conn: Conn, plan: &FloodPlan) -> FloodOutcome {
                 Packet::Ack { args, .. } => {
                     acks.set(acks.get() + 1);
                     last_ack.set(Instant::now());
+                    if plan.pause_every > 0 && acks.get().is_multiple_of(plan.pause_every) {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
                     if sample_ack.is_none() {
                         sample_ack = Some(args.chars().take(200).collect());
                     }
