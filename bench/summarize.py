@@ -15,7 +15,12 @@ prints, ready to paste into BENCHMARKS.md:
 - per scenario and metric, the ratios gatesmith/handwritten and
   gatesmith/nest in each round (the two runs of one round are neighbours in
   time, so a ratio within a round cancels drift of the machine), and the
-  median of those ratios.
+  median of those ratios;
+- for `flood` scenarios, the polite clients' p99 with and without the flood
+  and its ratio, acks lost, disconnections, the server's peak RSS growth,
+  and issue 13's containment targets per server and round: p99 with the
+  flood at most 5 times p99 without, every polite ack, no disconnection,
+  and the peak RSS growth of the largest flood within 10 % of the smallest's.
 
 Failed runs (ok false, or no result) are left out of the medians and counted.
 """
@@ -54,6 +59,31 @@ IDLE_EXTRA = [
     ("rss_after_kib", "RSS after KiB", "int"),
     ("connected", "connected", "int"),
 ]
+# `flood`: the table's columns, and the metrics compared between servers.
+FLOOD_COLUMNS = [
+    ("p99_us_without", "p99 µs without", "int"),
+    ("p99_us_with", "p99 µs with", "int"),
+    ("p99_ratio", "p99 with / without", "f2"),
+    ("p50_us_without", "p50 µs without", "int"),
+    ("p50_us_with", "p50 µs with", "int"),
+    ("acks_per_s_without", "acks/s without", "int"),
+    ("acks_per_s_with", "acks/s with", "int"),
+    ("acks_lost", "polite acks lost (sum)", "sum"),
+    ("disconnected", "polite disconnected (sum)", "sum"),
+    ("flood_s", "flood s", "f2"),
+    ("flood_acks_lost", "flood acks lost (sum)", "sum"),
+    ("rss_peak_growth_kib", "peak RSS growth KiB", "int"),
+    ("others_pct_without", "others' CPU % without", "int"),
+    ("others_pct_with", "others' CPU % with", "int"),
+]
+FLOOD_METRICS = [
+    ("p99_us_with", "p99 µs with flood", "int"),
+    ("p99_ratio", "p99 with / without", "f2"),
+    ("rss_peak_growth_kib", "peak RSS growth KiB", "int"),
+]
+# Issue 13's targets.
+FLOOD_P99_RATIO = 5.0
+FLOOD_RSS_SPREAD = 0.10
 # Fields of a result line that describe the run rather than measure it.
 NOT_METRICS = {"mode", "event", "clients", "inflight", "duration_s", "hold_s", "warmup_s"}
 
@@ -92,6 +122,8 @@ def metrics_for(mode: str, results: list[dict]) -> tuple[list, list]:
         return RUN_METRICS, RUN_EXTRA
     if mode == "idle":
         return IDLE_METRICS, IDLE_EXTRA
+    if mode == "flood":
+        return FLOOD_METRICS, []
     keys: list[str] = []
     for result in results:
         for key, value in result.items():
@@ -114,7 +146,11 @@ def fmt_value(value, kind: str) -> str:
 
 
 def fmt_ratio(value) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    if value is None:
+        return "—"
+    # A ratio far below 1 (memory that grows with one server and not the
+    # other) would otherwise read 0.00.
+    return f"{value:.4f}" if 0 < abs(value) < 0.01 else f"{value:.2f}"
 
 
 def median(values: list) -> float | None:
@@ -197,6 +233,7 @@ def summarize(records: list[dict], machine: dict) -> str:
         ("run", "Throughput and latency (medians over rounds)"),
         ("idle", "Memory with idle clients (medians over rounds)"),
         ("delayed", "Delayed emissions (medians over rounds)"),
+        ("flood", "Containment: one client floods (medians over rounds)"),
     ]
     for mode, title in groups:
         # A scenario whose every run failed has no mode: it shows with `run`.
@@ -214,6 +251,9 @@ def summarize(records: list[dict], machine: dict) -> str:
                 rows = [scenario_row(name, server, scenarios[name].get(server, {}), metrics + extra, failed) for server in servers]
                 out += table(header, rows, 2)
                 out.append("")
+            continue
+        if mode == "flood":
+            out += flood_section(names, scenarios, servers, failed)
             continue
         results = [r for name in names for per in scenarios[name].values() for r in per.values()]
         metrics, extra = metrics_for(mode, results)
@@ -266,6 +306,116 @@ def summarize(records: list[dict], machine: dict) -> str:
         )
         out.append("")
     return "\n".join(out)
+
+
+def flood_section(names: list[str], scenarios: dict, servers: list[str], failed: dict) -> list[str]:
+    """The flood table, then issue 13's targets per server and round."""
+    out = [
+        "Polite clients' latency in the window without the flood and in the one with it "
+        "(from its first message to its last ack); p99 with / without is the median of the "
+        "per-round ratios. Peak RSS growth: the server's VmHWM after the flood minus before it.",
+        "",
+    ]
+    header = ["scenario", "server", *[title for _, title, _ in FLOOD_COLUMNS], "runs"]
+    rows = [scenario_row(name, server, with_others_share(scenarios[name].get(server, {})), FLOOD_COLUMNS, failed)
+            for name in names for server in servers if server in scenarios[name]]
+    out += table(header, rows, 2)
+    out.append("")
+    out.append(
+        "Others' CPU: what processes other than the server and the load generator ran on the machine "
+        "in each window, in % of one core (a neighbour's build takes a pinned core for a scheduler "
+        "tick at a time, and that shows in p99)."
+    )
+    out.append("")
+
+    # The smallest and the largest flood, by their size.
+    def size(name: str) -> int:
+        found = [r.get("messages") for per in scenarios[name].values() for r in per.values()
+                 if is_number(r.get("messages"))]
+        return int(max(found)) if found else 0
+
+    sized = sorted((n for n in names if size(n)), key=size)
+    small, large = (sized[0], sized[-1]) if len(sized) >= 2 and size(sized[0]) < size(sized[-1]) else (None, None)
+    rounds = sorted({r for n in names for per in scenarios[n].values() for r in per if r is not None})
+    out.append("### Containment targets (issue 13)")
+    out.append("")
+    out.append(
+        f"Per round: polite p99 with the flood ≤ {FLOOD_P99_RATIO:g} × without, every polite ack, "
+        "no polite disconnection"
+        + (f"; peak RSS growth of {large} ÷ {small} within {FLOOD_RSS_SPREAD:.0%} of 1 (the same round)." if small else ".")
+    )
+    out.append("")
+    target_rows = []
+    for server in servers:
+        for name in names:
+            per_round = scenarios[name].get(server)
+            if not per_round:
+                continue
+            ratios = [per_round[r].get("p99_ratio") if r in per_round else None for r in rounds]
+            lost = sum(r.get("acks_lost") or 0 for r in per_round.values())
+            disconnected = sum(r.get("disconnected") or 0 for r in per_round.values())
+            errors = sum(r.get("errors") or 0 for r in per_round.values())
+            known = [v for v in ratios if is_number(v)]
+            p99_rounds = sum(v <= FLOOD_P99_RATIO for v in known)
+            target_rows.append([
+                name, SERVER_LABEL.get(server, server),
+                " ".join(fmt_ratio(v) for v in ratios) + f" → {fmt_ratio(median(ratios))}",
+                f"{p99_rounds} of {len(known)} rounds; median "
+                + verdict(bool(known) and median(known) <= FLOOD_P99_RATIO),
+                f"{lost} {verdict(lost == 0)}",
+                f"{disconnected} {verdict(disconnected == 0)}" + (f" ({errors} errors)" if errors > disconnected else ""),
+            ])
+    out += table(["scenario", "server", "p99 with / without per round → median", f"≤ {FLOOD_P99_RATIO:g}×",
+                  "polite acks lost", "polite disconnected"], target_rows, 2)
+    out.append("")
+    if small:
+        rss_rows = []
+        for server in servers:
+            a, b = scenarios[small].get(server, {}), scenarios[large].get(server, {})
+            growth = lambda per, r: per.get(r, {}).get("rss_peak_growth_kib")
+            ratios = [ratio(growth(b, r), growth(a, r)) for r in rounds]
+            known = [v for v in ratios if v is not None]
+            if not known:
+                continue
+            within = [within_spread(v) for v in known]
+            # Not `growth`'s own median: each round's ratio pairs two runs
+            # close in time.
+            rss_rows.append([
+                SERVER_LABEL.get(server, server),
+                " ".join(fmt_value(growth(a, r), "int") for r in rounds),
+                " ".join(fmt_value(growth(b, r), "int") for r in rounds),
+                " ".join(fmt_ratio(v) for v in ratios) + f" → {fmt_ratio(median(ratios))}",
+                f"{sum(within)} of {len(within)} rounds; median {verdict(within_spread(median(known)))}",
+            ])
+        out += table(["server", f"{small} growth KiB per round", f"{large} growth KiB per round",
+                      f"{large} / {small} per round → median", f"within {FLOOD_RSS_SPREAD:.0%}"], rss_rows, 1)
+        out.append("")
+    return out
+
+
+def with_others_share(per_round: dict) -> dict:
+    """Each round's result with the others' CPU as a share of its window."""
+    shared = {}
+    for r, result in per_round.items():
+        result = dict(result)
+        # The CPU readings with the flood span `cpu_with_window_s` (longer
+        # than the window when the flood's acks stalled).
+        with_span = result.get("cpu_with_window_s", result.get("with_window_s"))
+        for window, length in (("without", result.get("duration_s")), ("with", with_span)):
+            cpu = result.get(f"others_cpu_s_{window}")
+            if is_number(cpu) and is_number(length) and length > 0:
+                result[f"others_pct_{window}"] = 100 * cpu / length
+        shared[r] = result
+    return shared
+
+
+def within_spread(value: float) -> bool:
+    """Within FLOOD_RSS_SPREAD of 1; 1.10 is within 10 %, floating point notwithstanding."""
+    return round(abs(value - 1), 9) <= FLOOD_RSS_SPREAD
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
 
 
 def scenario_row(name: str, server: str, per_round: dict, columns: list, failed: dict) -> list[str]:
@@ -324,6 +474,38 @@ def sample_records() -> list[dict]:
             })
     records.append({"scenario": "echo-c50-w1", "server": "nest", "round": 4, "position": 1,
                     "order": order, "port": 1, "ok": False, "error": "the server did not start", "result": None})
+    return records
+
+
+def sample_flood_records() -> list[dict]:
+    """Three rounds of two floods against gatesmith and handwritten."""
+    records = []
+    # server -> flood -> per round (p99 without, p99 with, polite lost, disconnected, peak RSS growth KiB)
+    figures = {
+        "gatesmith": {
+            "flood-200k": [(150, 600, 0, 0, 300), (160, 900, 0, 0, 340), (155, 700, 0, 0, 320)],
+            "flood-1m": [(150, 700, 0, 0, 330), (150, 800, 0, 0, 330), (150, 600, 0, 0, 360)],
+        },
+        "handwritten": {
+            "flood-200k": [(150, 3000, 0, 0, 80000), (150, 450, 1, 0, 82000), (150, 600, 0, 1, 81000)],
+            "flood-1m": [(150, 900, 0, 0, 330000), (150, 600, 0, 0, 320000), (150, 700, 0, 0, 325000)],
+        },
+    }
+    for name, messages in (("flood-200k", 200_000), ("flood-1m", 1_000_000)):
+        for r in range(1, 4):
+            for pos, server in enumerate(("gatesmith", "handwritten"), 1):
+                without, with_, lost, disconnected, growth = figures[server][name][r - 1]
+                records.append({
+                    "scenario": name, "mode": "flood", "server": server, "round": r, "position": pos,
+                    "order": ["gatesmith", "handwritten"], "port": 43000 + pos, "ok": True, "error": None,
+                    "result": {"mode": "flood", "event": "removeAaa", "clients": 10, "messages": messages,
+                               "p99_us_without": without, "p99_us_with": with_,
+                               "p99_ratio": round(with_ / without, 2), "p50_us_without": 80, "p50_us_with": 400,
+                               "acks_per_s_without": 100000.0, "acks_per_s_with": 20000.0, "acks_lost": lost,
+                               "disconnected": disconnected, "errors": disconnected, "flood_s": 0.5,
+                               "flood_acks_lost": 0, "rss_peak_growth_kib": growth, "duration_s": 10,
+                               "with_window_s": 0.5, "others_cpu_s_without": 1.0 * r, "others_cpu_s_with": 0.1},
+                })
     return records
 
 
@@ -401,6 +583,35 @@ def self_test() -> int:
     check("median helper ignores None", median([None, 3, 1, 2]) == 2 and median([None]) is None)
     check("ratio of zero is none", ratio(1, 0) is None and ratio(None, 1) is None and ratio(3, 2) == 1.5)
     check("empty input", summarize([], {}).strip() == "No runs recorded.")
+
+    flood_md = summarize(sample_flood_records(), {})
+    flood_lines = flood_md.splitlines()
+
+    def flood_row(*cells: str) -> str | None:
+        prefix = "| " + " | ".join(cells) + " |"
+        hits = [l for l in flood_lines if l.startswith(prefix)]
+        return hits[0] if len(hits) == 1 else None
+
+    check("flood section", "## Containment: one client floods (medians over rounds)" in flood_lines, flood_md)
+    # gatesmith flood-200k: p99 without 150/160/155 -> 155; with 600/900/700 -> 700; ratios 4.0, 5.62, 4.52 -> 4.52.
+    check("flood medians", flood_row("flood-200k", "gatesmith (generated)", "155", "700", "4.52", "80", "400",
+                                     "100 000", "20 000", "0", "0", "0.50", "0", "320", "20", "20", "3") is not None, flood_md)
+    check("flood sums", flood_row("flood-200k", "handwritten (socketioxide)", "150", "600", "4.00") is not None
+          and "| 1 | 1 | 0.50 | 0 | 81 000 | 20 | 20 | 3 |" in flood_md, flood_md)
+    check("p99 target per round", flood_row("flood-200k", "gatesmith (generated)", "4.00 5.62 4.52 → 4.52",
+                                            "2 of 3 rounds; median met", "0 met", "0 met") is not None, flood_md)
+    check("lost and disconnected missed", flood_row("flood-200k", "handwritten (socketioxide)",
+                                                    "20.00 3.00 4.00 → 4.00", "2 of 3 rounds; median met",
+                                                    "1 **missed**", "1 **missed**") is not None, flood_md)
+    # RSS: gatesmith 330/300, 330/340, 360/320 -> 1.10, 0.97, 1.12; median 1.10: within 10 %.
+    check("RSS growth ratio", flood_row("gatesmith (generated)", "300 340 320", "330 330 360",
+                                        "1.10 0.97 1.12 → 1.10", "2 of 3 rounds; median met") is not None, flood_md)
+    check("RSS growth that grows with the flood", flood_row("handwritten (socketioxide)", "80 000 82 000 81 000",
+                                                            "330 000 320 000 325 000", "4.12 3.90 4.01 → 4.01",
+                                                            "0 of 3 rounds; median **missed**") is not None, flood_md)
+    # 330/330000, 330/320000, 360/325000.
+    check("small ratios keep their digits", flood_row("flood-1m", "peak RSS growth KiB", "handwritten",
+                                                      "0.0010", "0.0010", "0.0011", "0.0010") is not None, flood_md)
 
     # The command line: a directory in, summary on stdout.
     with tempfile.TemporaryDirectory() as tmp:

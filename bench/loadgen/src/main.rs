@@ -4,7 +4,12 @@
 //! (tokio-tungstenite, no polling), so that the generator costs little next
 //! to the server it measures: by default everything runs on one thread.
 
+// `loadgen flood`'s JSON line has more fields than json!'s default
+// recursion limit allows.
+#![recursion_limit = "256"]
+
 mod delayed;
+mod flood;
 mod idle;
 mod proc;
 mod run;
@@ -42,6 +47,8 @@ enum Mode {
     Idle(idle::Args),
     /// Delayed replies: each client emits once and times each reply against its due time.
     Delayed(delayed::Args),
+    /// Containment: polite clients' latency without and with one client flooding.
+    Flood(flood::Args),
 }
 
 /// What every mode takes.
@@ -84,6 +91,7 @@ fn main() -> ExitCode {
             Mode::Run(args) => run::run(args).await,
             Mode::Idle(args) => idle::idle(args).await,
             Mode::Delayed(args) => delayed::delayed(args).await,
+            Mode::Flood(args) => flood::flood(args).await,
         }
     });
     match result {

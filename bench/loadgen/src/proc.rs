@@ -1,5 +1,7 @@
 //! What Linux says about a process: CPU time from `/proc/PID/stat`, memory
-//! and threads from `/proc/PID/status`; and the generator's own file limit.
+//! (resident now and at its peak) and threads from `/proc/PID/status`; the
+//! whole machine's CPU time from `/proc/stat`; and the generator's own file
+//! limit.
 
 use std::fs;
 use std::io;
@@ -19,6 +21,27 @@ pub fn cpu_seconds(pid: &str) -> io::Result<f64> {
     Ok((utime + stime) as f64 / ticks_per_second())
 }
 
+/// User, nice and system CPU time of every process on the machine, all CPUs
+/// together, in seconds: less the server's and the generator's own, what
+/// others ran meanwhile (a neighbour's build on a shared machine). Interrupt
+/// time is left out: the loopback traffic of the benchmark itself is
+/// handled there, and charged to no process.
+pub fn machine_cpu_seconds() -> io::Result<f64> {
+    let stat = fs::read_to_string("/proc/stat")?;
+    let ticks = parse_machine(&stat).ok_or_else(|| invalid("/proc/stat"))?;
+    Ok(ticks as f64 / ticks_per_second())
+}
+
+/// The first line of `/proc/stat`: `cpu  user nice system idle …`.
+fn parse_machine(stat: &str) -> Option<u64> {
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let mut fields = line
+        .split_whitespace()
+        .map(|field| field.parse::<u64>().ok());
+    let (user, nice, system) = (fields.next()??, fields.next()??, fields.next()??);
+    Some(user + nice + system)
+}
+
 /// `utime` and `stime`, fields 14 and 15 of `/proc/PID/stat`. Field 2, the
 /// command, is in parentheses and may hold spaces and `)`: fields are counted
 /// from the last `)`, where field 3 starts.
@@ -30,10 +53,13 @@ fn parse_stat(stat: &str) -> Option<(u64, u64)> {
     Some((utime, stime))
 }
 
-/// A process's resident memory and thread count.
+/// A process's resident memory, now and at its peak, and thread count.
 #[derive(Debug, Clone, Copy)]
 pub struct Status {
     pub rss_kib: u64,
+    /// `VmHWM`, the peak RSS since the process started: what a burst cost
+    /// shows here even after the memory went back to the allocator.
+    pub hwm_kib: u64,
     pub threads: u64,
 }
 
@@ -52,6 +78,7 @@ fn parse_status(status: &str) -> Option<Status> {
     Some(Status {
         // "VmRSS:	   12345 kB": kB here are KiB.
         rss_kib: field("VmRSS")?,
+        hwm_kib: field("VmHWM")?,
         threads: field("Threads")?,
     })
 }
@@ -101,15 +128,27 @@ mod tests {
 
     #[test]
     fn status_fields() {
-        let status = "Name:\tserver\nVmPeak:\t  9000 kB\nVmRSS:\t    5120 kB\nThreads:\t3\n";
+        let status = "Name:\tserver\nVmPeak:\t  9000 kB\nVmHWM:\t    6144 kB\nVmRSS:\t    5120 kB\nThreads:\t3\n";
         let parsed = parse_status(status).unwrap();
-        assert_eq!((parsed.rss_kib, parsed.threads), (5120, 3));
+        assert_eq!(
+            (parsed.rss_kib, parsed.hwm_kib, parsed.threads),
+            (5120, 6144, 3)
+        );
         assert!(parse_status("Name:\tx\n").is_none());
+    }
+
+    #[test]
+    fn machine_time_is_user_nice_and_system() {
+        let stat = "cpu  824364 122 145712 213413 2016 0 17503 647 0 0\ncpu0 1 2 3 4\n";
+        assert_eq!(parse_machine(stat), Some(824364 + 122 + 145712));
+        assert_eq!(parse_machine("cpu0 1 2 3 4\n"), None);
+        assert_eq!(parse_machine("cpu  1 2\n"), None);
     }
 
     #[test]
     fn this_process_can_be_read() {
         assert!(cpu_seconds("self").unwrap() >= 0.0);
+        assert!(machine_cpu_seconds().unwrap() > 0.0);
         assert!(status(std::process::id()).unwrap().threads >= 1);
     }
 }

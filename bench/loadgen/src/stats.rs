@@ -31,6 +31,14 @@ impl Errors {
         }
     }
 
+    /// How many failures of one kind.
+    pub fn of(&self, kind: Kind) -> u64 {
+        Kind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .map_or(0, |index| self.counts[index].load(Ordering::Relaxed))
+    }
+
     pub fn total(&self) -> u64 {
         self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
     }
