@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 mod gateway_process;
 use gateway_process::GatewayProcess;
 
-use gatesmith_tests::{WsClient, next_text};
+use gatesmith_tests::{WsClient, http_request as http, next_text};
 
 /// A raw socket.io client connected to namespace `ns` (`/` or `/name`).
 async fn connect(port: u16, ns: &str) -> WsClient {
@@ -529,29 +529,6 @@ async fn a_number_without_fraction_is_an_integer() {
         .await
         .unwrap();
     assert_eq!(ack(&mut ws, "/", 4).await["code"], "invalid_payload");
-}
-
-/// Sends `request` on a new connection and returns the status, headers and body.
-fn http(port: u16, request: &str) -> (u16, Vec<(String, String)>, String) {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|line| line.split_once(": "))
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
-        .collect();
-    (status, headers, body.to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

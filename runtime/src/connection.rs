@@ -151,6 +151,28 @@ impl GuardedIo {
     }
 }
 
+impl GuardedIo {
+    /// `write` under the host's rules: refused once the connection ended,
+    /// progress noted, a wait timed.
+    fn write_with(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: impl FnOnce(Pin<&mut TcpStream>, &mut Context<'_>) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        if self.connection.link.is_ended() {
+            return Poll::Ready(Err(self.ended()));
+        }
+        match write(Pin::new(&mut self.tcp), cx) {
+            Poll::Pending => self.wait_for_peer(cx).map(Err),
+            Poll::Ready(Ok(written)) => {
+                self.progressed();
+                Poll::Ready(Ok(written))
+            }
+            failed => failed,
+        }
+    }
+}
+
 impl AsyncRead for GuardedIo {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -177,18 +199,8 @@ impl AsyncWrite for GuardedIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if this.connection.link.is_ended() {
-            return Poll::Ready(Err(this.ended()));
-        }
-        match Pin::new(&mut this.tcp).poll_write(cx, buf) {
-            Poll::Pending => this.wait_for_peer(cx).map(Err),
-            Poll::Ready(Ok(written)) => {
-                this.progressed();
-                Poll::Ready(Ok(written))
-            }
-            failed => failed,
-        }
+        self.get_mut()
+            .write_with(cx, |tcp, cx| tcp.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -196,18 +208,8 @@ impl AsyncWrite for GuardedIo {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if this.connection.link.is_ended() {
-            return Poll::Ready(Err(this.ended()));
-        }
-        match Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs) {
-            Poll::Pending => this.wait_for_peer(cx).map(Err),
-            Poll::Ready(Ok(written)) => {
-                this.progressed();
-                Poll::Ready(Ok(written))
-            }
-            failed => failed,
-        }
+        self.get_mut()
+            .write_with(cx, |tcp, cx| tcp.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {

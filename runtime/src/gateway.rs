@@ -301,14 +301,11 @@ impl<S: Send + Sync + 'static> Registration<S> {
                   Extension(session): Extension<Arc<Session>>| async move {
                 tracing::info!(gateway = %gateway, socket = %socket.id, ns = socket.ns(), "client connected");
                 if let Some(hook) = on_connect {
-                    let cx = EventContext::new(
-                        A::peer(socket, io),
-                        delayed,
-                        session,
-                        "connect",
-                        tokio::time::Instant::now(),
-                    );
-                    hook(service, cx).await;
+                    hook(
+                        service,
+                        hook_context(socket, io, delayed, session, "connect"),
+                    )
+                    .await;
                 }
             }
         };
@@ -385,13 +382,7 @@ impl<S: Send + Sync + 'static> Registration<S> {
                         metrics.socket(socket.ns(), -1);
                         tracing::info!(gateway = %gateway, socket = %socket.id, %reason, "client disconnected");
                         if let Some(hook) = on_disconnect {
-                            let cx = EventContext::new(
-                                A::peer(socket, io),
-                                delayed,
-                                session,
-                                "disconnect",
-                                tokio::time::Instant::now(),
-                            );
+                            let cx = hook_context(socket, io, delayed, session, "disconnect");
                             hook(service, cx).await;
                         }
                     },
@@ -400,6 +391,18 @@ impl<S: Send + Sync + 'static> Registration<S> {
             };
         io.ns(namespace, connected.with(register_events))
     }
+}
+
+/// The context of a connect or disconnect hook, `event` naming which.
+fn hook_context<A: HostAdapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
+    delayed: Arc<Delayed>,
+    session: Arc<Session>,
+    event: &'static str,
+) -> EventContext {
+    let now = tokio::time::Instant::now();
+    EventContext::new(A::peer(socket, io), delayed, session, event, now)
 }
 
 fn boxed<S, F, Fut>(hook: F) -> Hook<S>
