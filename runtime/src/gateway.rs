@@ -17,7 +17,7 @@ use crate::connection::Connection;
 use crate::context::{EventContext, Role};
 use crate::delayed::Delayed;
 use crate::dispatch::{Checked, Decoded, Dispatch, NoPayload, ReadPayload, Unknown, Wiring};
-use crate::metrics::Metrics;
+use crate::metrics::{EventMetrics, Metrics};
 use crate::rate::{Budget, Rate};
 use crate::session::{Session, Sessions};
 use crate::validate::PayloadSchemas;
@@ -504,28 +504,40 @@ impl<S: Send + Sync + 'static> Events<'_, S> {
         let budget = self.rates.of(event).map(Budget::new);
         let metrics = self.metrics.event(self.gateway, event);
         match &self.wired {
-            Wired::Local(socket, wiring) => socket.on(
-                event,
-                Dispatch {
-                    wiring: wiring.clone(),
-                    event,
-                    payload,
-                    budget,
-                    metrics,
-                    handler,
-                },
-            ),
-            Wired::Redis(socket, wiring) => socket.on(
-                event,
-                Dispatch {
-                    wiring: wiring.clone(),
-                    event,
-                    payload,
-                    budget,
-                    metrics,
-                    handler,
-                },
-            ),
+            Wired::Local(socket, wiring) => {
+                register_on(socket, wiring, event, payload, budget, metrics, handler)
+            }
+            Wired::Redis(socket, wiring) => {
+                register_on(socket, wiring, event, payload, budget, metrics, handler)
+            }
         }
     }
+}
+
+/// [`Events::wire`] on one adapter.
+fn register_on<S, A, P, F, Fut, R>(
+    socket: &SocketRef<A>,
+    wiring: &Wiring<S, A>,
+    event: &'static str,
+    payload: P,
+    budget: Option<Arc<Budget>>,
+    metrics: Arc<EventMetrics>,
+    handler: F,
+) where
+    S: Send + Sync + 'static,
+    A: HostAdapter,
+    P: ReadPayload<A>,
+    F: FnOnce(Arc<S>, EventContext, P::Payload) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoAck,
+{
+    let dispatch = Dispatch {
+        wiring: wiring.clone(),
+        event,
+        payload,
+        budget,
+        metrics,
+        handler,
+    };
+    socket.on(event, dispatch);
 }
